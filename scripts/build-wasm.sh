@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Build the core module (wasm32-unknown-unknown, zero imports) reproducibly.
+#   scripts/build-wasm.sh          build and update the committed copies
+#   scripts/build-wasm.sh --check  build and fail if the committed copies differ
+# The component (for jco and wasmtime) is derived from this module by host-tests' `componentize`.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown >&2
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+rustup_home="${RUSTUP_HOME:-$HOME/.rustup}"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$rustup_home=/rustup --remap-path-prefix=$root=/awa-enqueue"
+cargo build -q --locked -p awa-enqueue --profile wasm --target wasm32-unknown-unknown
+built="target/wasm32-unknown-unknown/wasm/awa_enqueue.wasm"
+copies=(wasm/awa_enqueue.wasm go-example/awaenqueue/awa_enqueue.wasm)
+if [ "${1:-}" = "--check" ]; then
+  status=0
+  for c in "${copies[@]}"; do
+    if ! cmp -s "$built" "$c"; then
+      echo "build-wasm: $c differs from a fresh build ($(sha256sum "$built" | cut -c1-16) vs $(sha256sum "$c" 2>/dev/null | cut -c1-16)); run scripts/build-wasm.sh and commit" >&2
+      status=1
+    fi
+  done
+  [ $status = 0 ] && echo "build-wasm: committed core module matches a fresh build ($(wc -c <"$built") bytes, sha256 $(sha256sum "$built" | cut -c1-16))"
+  exit $status
+fi
+for c in "${copies[@]}"; do mkdir -p "$(dirname "$c")"; cp "$built" "$c"; done
+echo "build-wasm: $(wc -c <"$built") bytes, sha256 $(sha256sum "$built" | cut -c1-16)"
