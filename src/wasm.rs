@@ -107,6 +107,11 @@ impl wit::Guest for Component {
         kind::kind_from_type_name(&name)
     }
 
+    fn default_unique_opts() -> wit::UniqueOpts {
+        let d = request::UniqueOpts::default();
+        wit::UniqueOpts { by_queue: d.by_queue, by_args: d.by_args, by_period: d.by_period, states: d.states }
+    }
+
     fn prepare(job: wit::Job) -> Result<wit::Prepared, wit::Error> {
         Ok(prepared_to_wit(request::prepare(&job_from_wit(job))?))
     }

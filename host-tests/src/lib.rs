@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod cases;
 pub mod component;
+pub mod db;
 pub mod gen;
 pub mod oracle;
 

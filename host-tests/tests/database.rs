@@ -1,0 +1,338 @@
+//! Against a real PostgreSQL with the Awa 0.6.9 schema (installed by awa-cli): the component's
+//! SQL and values round-trip, batches are atomic, duplicates are typed, keys dedupe live against
+//! awa-model's and awa-pg's own producers, and the schema check reads the real catalog.
+//! Needs DATABASE_URL (scripts/test.sh provides one); without it each test says so and returns.
+
+use awa_enqueue::{Job, UniqueOpts};
+use host_tests::backend::Backend;
+use host_tests::cases::{parse_case, Case};
+use host_tests::component::WasmCore;
+use host_tests::db::{self, awa_py, insert, insert_many, is_unique_conflict, new_awa_db};
+use host_tests::oracle;
+use serde_json::json;
+use sqlx::{Connection, PgConnection, Row};
+
+const MODES: [&str; 2] = ["canonical", "queue_storage"];
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio")
+}
+
+macro_rules! require_db {
+    () => {
+        if db::database_url().is_none() {
+            eprintln!("DATABASE_URL is not set: skipping (run through scripts/test.sh)");
+            return;
+        }
+    };
+}
+
+fn unique_job(kind: &str, queue: &str, args_json: &str, unique: UniqueOpts) -> Job {
+    Job { kind: kind.into(), queue: Some(queue.into()), args_json: Some(args_json.into()), unique: Some(unique), ..Default::default() }
+}
+
+#[test]
+fn round_trip_in_both_storage_modes() {
+    require_db!();
+    let mut wasm = WasmCore::load().expect("component");
+    let sql = wasm.insert_sql();
+    let jobs: Vec<Job> = oracle::vectors(0x5157, 400)
+        .into_iter()
+        .filter_map(|(line, _)| match parse_case(&line.to_string()).1 {
+            Ok(Case::Prepare(job)) => Some(job),
+            _ => None,
+        })
+        .collect();
+    assert!(jobs.len() > 200);
+    runtime().block_on(async {
+        for mode in MODES {
+            let url = new_awa_db(&format!("rust_rt_{mode}"), mode);
+            let mut conn = PgConnection::connect(&url).await.expect("connect");
+            let mut claimed = std::collections::HashSet::new();
+            let mut deduped = 0;
+            for (i, job) in jobs.iter().enumerate() {
+                let p = wasm.prepare(job).expect("valid job");
+                let row = match insert(&mut conn, &sql, &p).await {
+                    Ok(row) => row,
+                    // Generated jobs may share a key (e.g. by_args off): the database must then refuse.
+                    Err(e) if is_unique_conflict(&e) && claimed.contains(&p.unique_key) => {
+                        deduped += 1;
+                        continue;
+                    }
+                    Err(e) => panic!("{mode} job {i} {job:?}: {e}"),
+                };
+                let claims: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM awa.job_unique_claims WHERE unique_key = $1)")
+                    .bind(&p.unique_key)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("claims");
+                if claims {
+                    claimed.insert(p.unique_key.clone());
+                }
+                let id: i64 = row.get("id");
+                assert_eq!(row.get::<String, _>("state_str"), p.state);
+                let same: (bool, bool, bool, bool, bool, bool, bool, bool, bool, bool, bool) = sqlx::query_as(
+                    "SELECT kind = $1, queue = $2, args = $3::text::jsonb, state::text = $4, priority = $5::smallint, \
+                     max_attempts = $6::smallint, run_at = coalesce($7::text::timestamptz, run_at), metadata = $8::text::jsonb, \
+                     tags = $9::text[], unique_key IS NOT DISTINCT FROM $10::bytea, unique_states::text IS NOT DISTINCT FROM $11 \
+                     FROM awa.jobs WHERE id = $12",
+                )
+                .bind(&p.kind).bind(&p.queue).bind(&p.args_json).bind(p.state).bind(p.priority).bind(p.max_attempts)
+                .bind(&p.run_at).bind(&p.metadata_json).bind(&p.tags).bind(&p.unique_key).bind(&p.unique_states).bind(id)
+                .fetch_one(&mut conn)
+                .await
+                .expect("read back");
+                assert_eq!(same, (true, true, true, true, true, true, true, true, true, true, true), "{mode} job {i}: {p:?}");
+            }
+            println!("round trip {mode}: {} jobs stored exactly as built, {deduped} refused as duplicates", jobs.len() - deduped);
+            assert!(deduped < jobs.len() / 10);
+        }
+    });
+}
+
+#[test]
+fn multi_row_insert_is_atomic_and_ordered() {
+    require_db!();
+    let mut wasm = WasmCore::load().expect("component");
+    runtime().block_on(async {
+        for mode in MODES {
+            let url = new_awa_db(&format!("rust_batch_{mode}"), mode);
+            let mut conn = PgConnection::connect(&url).await.expect("connect");
+            let jobs: Vec<Job> = (0..5).map(|i| Job { kind: format!("batch_{i}"), ..Default::default() }).collect();
+            let prepared = wasm.prepare_many(&jobs).expect("prepare");
+            let rows = insert_many(&mut conn, &wasm.insert_many_sql(5).unwrap(), &prepared).await.expect("batch");
+            let kinds: Vec<String> = rows.iter().map(|r| r.get("kind")).collect();
+            assert_eq!(kinds, ["batch_0", "batch_1", "batch_2", "batch_3", "batch_4"]);
+
+            let u = UniqueOpts::default();
+            let dup = [
+                unique_job("atomic", "default", r#"{"n":1}"#, u.clone()),
+                Job { kind: "atomic".into(), ..Default::default() },
+                unique_job("atomic", "default", r#"{ "n" : 1 }"#, u),
+            ];
+            let prepared = wasm.prepare_many(&dup).expect("prepare");
+            let err = insert_many(&mut conn, &wasm.insert_many_sql(3).unwrap(), &prepared).await.unwrap_err();
+            assert!(is_unique_conflict(&err), "{mode}: {err}");
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM awa.jobs WHERE kind = 'atomic'").fetch_one(&mut conn).await.unwrap();
+            assert_eq!(n, 0, "{mode}: a failed batch must leave nothing");
+        }
+    });
+}
+
+#[derive(serde::Serialize)]
+struct ExtJob {
+    n: i64,
+    ratio: f64,
+    name: String,
+    tags: Vec<i64>,
+}
+
+impl awa_model::JobArgs for ExtJob {
+    fn kind() -> &'static str {
+        "ext_job"
+    }
+}
+
+/// Our module's key equals the key awa-model's `insert_with` and awa-pg's `insert` compute for the
+/// same job: whoever inserts second gets Awa's duplicate error, in both directions and modes.
+#[test]
+fn live_dedup_with_awa_rust_and_python_producers() {
+    require_db!();
+    let mut wasm = WasmCore::load().expect("component");
+    let sql = wasm.insert_sql();
+    let bucket = awa_enqueue::unique::period_bucket(chrono::Utc::now().timestamp(), 3600).unwrap();
+    let variants: [(&str, UniqueOpts); 3] = [
+        ("by_args", UniqueOpts::default()),
+        ("by_queue", UniqueOpts { by_queue: true, ..UniqueOpts::default() }),
+        ("by_period", UniqueOpts { by_queue: true, by_args: false, by_period: Some(bucket), ..UniqueOpts::default() }),
+    ];
+    runtime().block_on(async {
+        let mut n = 0i64;
+        for mode in MODES {
+            let url = new_awa_db(&format!("rust_dedup_{mode}"), mode);
+            let pool = sqlx::PgPool::connect(&url).await.expect("pool");
+            let mut conn = PgConnection::connect(&url).await.expect("connect");
+            for (name, u) in &variants {
+                let awa_opts = |queue: &str| awa_model::InsertOpts {
+                    queue: queue.into(),
+                    unique: Some(awa_model::UniqueOpts { by_queue: u.by_queue, by_args: u.by_args, by_period: u.by_period, states: u.states }),
+                    ..Default::default()
+                };
+                let mut py_opts = json!({"by_queue": u.by_queue, "by_args": u.by_args, "states": u.states});
+                if let Some(bucket) = u.by_period {
+                    py_opts["by_period"] = json!(bucket);
+                }
+                for direction in ["ours_first", "theirs_first"] {
+                    for producer in ["rust", "python"] {
+                        n += 1;
+                        let queue = format!("dedup_{n}");
+                        // Same value as ExtJob { n, ratio: 1.0, name: "café", tags: [1, 2] }, spelled differently.
+                        let ours = unique_job("ext_job", &queue, &format!(" {{\"tags\":[1 ,2], \"name\":\"caf\\u00E9\", \"ratio\": 1E0, \"n\": {n}}}"), u.clone());
+                        let p = wasm.prepare(&ours).expect("prepare");
+                        let theirs = |conn_pool: &sqlx::PgPool| {
+                            let pool = conn_pool.clone();
+                            let opts = awa_opts(&queue);
+                            let py_spec = json!({"kind": "ext_job", "queue": queue, "args": {"n": n, "ratio": 1.0, "name": "café", "tags": [1, 2]}, "unique_opts": py_opts});
+                            let url = url.clone();
+                            async move {
+                                if producer == "rust" {
+                                    let job = ExtJob { n, ratio: 1.0, name: "café".into(), tags: vec![1, 2] };
+                                    match awa_model::insert_with(&pool, &job, opts).await {
+                                        Ok(_) => "inserted",
+                                        Err(awa_model::AwaError::UniqueConflict { .. }) => "conflict",
+                                        Err(e) => panic!("awa-model insert: {e}"),
+                                    }
+                                } else {
+                                    let out = awa_py(&["insert", &url, &py_spec.to_string()]);
+                                    if out["conflict"] == json!(true) { "conflict" } else if out["inserted"] == json!(true) { "inserted" } else { panic!("awa-pg: {out}") }
+                                }
+                            }
+                        };
+                        let label = format!("{mode}/{name}/{producer}/{direction}");
+                        if direction == "ours_first" {
+                            insert(&mut conn, &sql, &p).await.unwrap_or_else(|e| panic!("{label}: {e}"));
+                            assert_eq!(theirs(&pool).await, "conflict", "{label}: Awa's producer did not see our key");
+                        } else {
+                            assert_eq!(theirs(&pool).await, "inserted", "{label}");
+                            let err = insert(&mut conn, &sql, &p).await.expect_err(&label);
+                            assert!(is_unique_conflict(&err), "{label}: {err}");
+                        }
+                    }
+                }
+            }
+        }
+        println!("live dedup: {n} producer pairs collided as expected");
+    });
+}
+
+/// What our validation rejects, the database rejects too (awa-model itself passes these through).
+#[test]
+fn bad_inputs_are_rejected_by_the_database_too() {
+    require_db!();
+    let cases: Vec<(&str, Job, &str, &str)> = vec![
+        ("kind 201 chars", Job { kind: "k".repeat(201), ..Default::default() }, "kind_too_long", "23514"),
+        ("queue 201 chars", Job { kind: "k".into(), queue: Some("q".repeat(201)), ..Default::default() }, "queue_too_long", "23514"),
+        ("priority 9", Job { kind: "k".into(), priority: Some(9), ..Default::default() }, "priority_out_of_range", "23514"),
+        ("priority 0", Job { kind: "k".into(), priority: Some(0), ..Default::default() }, "priority_out_of_range", "23514"),
+        ("max_attempts 1001", Job { kind: "k".into(), max_attempts: Some(1001), ..Default::default() }, "max_attempts_out_of_range", "23514"),
+        ("21 tags", Job { kind: "k".into(), tags: vec!["t".into(); 21], ..Default::default() }, "too_many_tags", "23514"),
+        ("60-byte queue", Job { kind: "k".into(), queue: Some("é".repeat(30)), ..Default::default() }, "queue_channel_too_long", "22023"),
+    ];
+    runtime().block_on(async {
+        let url = new_awa_db("rust_bad_inputs", "queue_storage");
+        let mut conn = PgConnection::connect(&url).await.expect("connect");
+        for (label, job, code, sqlstate) in cases {
+            assert_eq!(awa_enqueue::prepare(&job).unwrap_err().code.as_str(), code, "{label}");
+            let opts = awa_model::InsertOpts {
+                queue: job.queue.clone().unwrap_or_else(|| "default".into()),
+                priority: job.priority.unwrap_or(2) as i16,
+                max_attempts: job.max_attempts.unwrap_or(25) as i16,
+                tags: job.tags.clone(),
+                ..Default::default()
+            };
+            let p = awa_model::prepare_raw_job_insert(job.kind.clone(), json!({}), opts).expect("awa-model accepts it");
+            let err = sqlx::query(awa_model::adapter::postgres::INSERT_JOB_SQL)
+                .bind(p.kind()).bind(p.queue()).bind(p.args()).bind(p.state_db_str()).bind(p.priority()).bind(p.max_attempts())
+                .bind(p.run_at()).bind(p.metadata()).bind(p.tags()).bind(p.unique_key()).bind(p.unique_states_bit_string()).bind(p.ordering_key())
+                .fetch_one(&mut conn)
+                .await
+                .expect_err(label);
+            let got = match &err { sqlx::Error::Database(d) => d.code().map(|c| c.to_string()), _ => None };
+            assert_eq!(got.as_deref(), Some(sqlstate), "{label}: {err}");
+        }
+        let p = awa_model::prepare_raw_job_insert("k", json!({"a": "\u{0}"}), Default::default());
+        assert!(p.is_err(), "awa-model rejects NUL itself");
+    });
+}
+
+#[test]
+fn schema_check_reads_the_real_catalog() {
+    require_db!();
+    let mut wasm = WasmCore::load().expect("component");
+    let sql = wasm.schema_check_sql();
+    runtime().block_on(async {
+        let check = |url: String| {
+            let sql = sql.clone();
+            async move {
+                let mut conn = PgConnection::connect(&url).await.expect("connect");
+                let (v, args): (Option<i32>, Option<String>) = sqlx::query_as(&sql).fetch_one(&mut conn).await.expect("schema check sql");
+                (v, args, conn)
+            }
+        };
+        for mode in MODES {
+            let (v, args, _) = check(new_awa_db(&format!("rust_schema_{mode}"), mode)).await;
+            assert_eq!(wasm.check_schema(v, args.as_deref()).unwrap(), (40, true), "{mode}");
+        }
+        let base = db::database_url().unwrap();
+        let (v, args, _) = check(base).await;
+        assert_eq!(wasm.check_schema(v, args.as_deref()).unwrap_err().code.as_str(), "schema_missing");
+
+        let (_, _, mut conn) = check(new_awa_db("rust_schema_overload", "canonical")).await;
+        sqlx::query("CREATE FUNCTION awa.insert_job_compat(p_kind text, p_extra int) RETURNS int LANGUAGE sql AS 'SELECT 1'")
+            .execute(&mut conn).await.unwrap();
+        let (v, args): (Option<i32>, Option<String>) = sqlx::query_as(&sql).fetch_one(&mut conn).await.unwrap();
+        let err = wasm.check_schema(v, args.as_deref()).unwrap_err();
+        assert_eq!(err.code.as_str(), "function_signature_mismatch");
+        assert!(err.message.contains("2 overload(s)") && err.message.contains("p_extra integer"), "{}", err.message);
+
+        sqlx::query("DROP FUNCTION awa.insert_job_compat(text, int)").execute(&mut conn).await.unwrap();
+        sqlx::query("ALTER FUNCTION awa.insert_job_compat(text,text,jsonb,awa.job_state,smallint,smallint,timestamptz,jsonb,text[],bytea,bit,bytea) RENAME TO insert_job_compat_old")
+            .execute(&mut conn).await.unwrap();
+        let (v, args): (Option<i32>, Option<String>) = sqlx::query_as(&sql).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(wasm.check_schema(v, args.as_deref()).unwrap_err().code.as_str(), "function_missing");
+
+        sqlx::query("DELETE FROM awa.schema_version WHERE version >= 40").execute(&mut conn).await.unwrap();
+        let (v, args): (Option<i32>, Option<String>) = sqlx::query_as(&sql).fetch_one(&mut conn).await.unwrap();
+        assert_eq!(wasm.check_schema(v, args.as_deref()).unwrap_err().code.as_str(), "schema_too_old");
+    });
+}
+
+/// Queue storage: LISTEN "awa:<queue>" gets the wake-up on commit, not before; rollback sends none.
+#[test]
+fn notify_on_commit_in_queue_storage() {
+    require_db!();
+    let mut wasm = WasmCore::load().expect("component");
+    let sql = wasm.insert_sql();
+    let p = wasm.prepare(&Job { kind: "notify_me".into(), queue: Some("notify_q".into()), ..Default::default() }).unwrap();
+    runtime().block_on(async {
+        let url = new_awa_db("rust_notify", "queue_storage");
+        let mut listener = sqlx::postgres::PgListener::connect(&url).await.expect("listener");
+        listener.listen("awa:notify_q").await.expect("listen");
+        let mut conn = PgConnection::connect(&url).await.expect("connect");
+
+        let mut tx = conn.begin().await.unwrap();
+        insert(&mut tx, &sql, &p).await.unwrap();
+        tx.rollback().await.unwrap();
+        let mut tx = conn.begin().await.unwrap();
+        insert(&mut tx, &sql, &p).await.unwrap();
+        let early = tokio::time::timeout(std::time::Duration::from_millis(500), listener.recv()).await;
+        assert!(early.is_err(), "no notification before commit (or after rollback)");
+        tx.commit().await.unwrap();
+        let note = tokio::time::timeout(std::time::Duration::from_secs(10), listener.recv()).await.expect("notified").expect("recv");
+        assert_eq!((note.channel(), note.payload()), ("awa:notify_q", ""));
+    });
+}
+
+/// A real Awa worker (awa-pg 0.6.9) runs jobs this module built, in both storage modes.
+#[test]
+fn real_awa_worker_completes_our_jobs() {
+    require_db!();
+    let mut wasm = WasmCore::load().expect("component");
+    let sql = wasm.insert_sql();
+    runtime().block_on(async {
+        for mode in MODES {
+            let url = new_awa_db(&format!("rust_worker_{mode}"), mode);
+            let mut conn = PgConnection::connect(&url).await.expect("connect");
+            for n in 0..3 {
+                let p = wasm.prepare(&unique_job("rust_ext", "rust_q", &format!("{{\"n\": {n}, \"x\": 2.50}}"), UniqueOpts::default())).unwrap();
+                insert(&mut conn, &sql, &p).await.unwrap();
+            }
+            let out = awa_py(&["worker", &url, "rust_q", "rust_ext", "3", "60"]);
+            assert_eq!(out["seen"].as_array().map(Vec::len), Some(3), "{mode}: {out}");
+            assert_eq!(out["seen"][0]["args"]["x"], json!(2.5));
+            let done: i64 = sqlx::query_scalar("SELECT count(*) FROM awa.jobs WHERE kind = 'rust_ext' AND state = 'completed'")
+                .fetch_one(&mut conn).await.unwrap();
+            assert_eq!(done, 3, "{mode}: jobs completed by the Awa worker");
+        }
+    });
+}
