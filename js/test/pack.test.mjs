@@ -1,0 +1,47 @@
+// `npm pack` tarball installs into an empty project offline (no dependencies, no build step) and works.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+test('npm pack tarball installs offline into an empty project and works there', () => {
+  const work = mkdtempSync(join(tmpdir(), 'awa-enqueue-pack-'));
+  try {
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: pkgDir, encoding: 'utf8' }));
+    const files = packed[0].files.map((f) => f.path).sort();
+    for (const f of ['index.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.core.wasm', 'bin/conformance.mjs', 'package.json']) {
+      assert.ok(files.includes(f), `${f} in tarball (${files})`);
+    }
+    assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/') || f === 'build.mjs'), String(files));
+    const tarball = join(work, packed[0].filename);
+    const app = join(work, 'app');
+    execFileSync('mkdir', [app]);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    // a fresh, empty npm cache and an unroutable registry: nothing can come from the network
+    const env = { ...process.env, npm_config_cache: join(work, 'cache'), npm_config_registry: 'http://127.0.0.1:9/' };
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, stdio: 'pipe' });
+    assert.deepEqual(readdirSync(join(app, 'node_modules')).sort(), ['.package-lock.json', 'awa-enqueue']);
+    const esm = `import { uniqueKey, prepareInsert, CONTRACT_VERSION } from 'awa-enqueue';
+      const k = Buffer.from(uniqueKey({ kind: 'send_email', argsJson: '{"to":"a@b.com"}' })).toString('hex');
+      console.log(JSON.stringify({ k, v: CONTRACT_VERSION, s: prepareInsert({ kind: 'k', runAt: new Date(0) }).state }));`;
+    writeFileSync(join(app, 'check.mjs'), esm);
+    const out = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }));
+    assert.deepEqual(out, { k: 'ef8febabb370bd83c515cf9f8e9c3600', v: '0.6.9', s: 'scheduled' });
+    const runner = execFileSync(process.execPath, [join(app, 'node_modules', 'awa-enqueue', 'bin', 'conformance.mjs')],
+      { input: '{"id":"x","op":"kind_from_type_name","name":"HTMLToPDF"}\n', encoding: 'utf8' });
+    assert.equal(runner.trim(), '{"id":"x","ok":{"kind":"html_to_pdf"}}');
+    if (process.features.require_module) {
+      // CommonJS callers: no top-level await in the package, so require(esm) works
+      writeFileSync(join(app, 'check.cjs'), "console.log(require('awa-enqueue').kindFromTypeName('SendEmail'))");
+      const cjs = execFileSync(process.execPath, ['--no-warnings', 'check.cjs'], { cwd: app, encoding: 'utf8' });
+      assert.equal(cjs.trim(), 'send_email');
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
