@@ -1,6 +1,7 @@
 """Awa's own Python side (awa-pg 0.6.9) for the tests and demos of every host.
 
-  awa_py.py worker URL QUEUE KIND COUNT TIMEOUT_S   run a real Awa worker until COUNT jobs of KIND ran
+  awa_py.py worker URL QUEUES KINDS COUNT TIMEOUT_S  run a real Awa worker (comma-separated queues and
+                                                     kinds) until COUNT jobs ran
   awa_py.py insert URL SPEC_JSON                    insert with Awa's Python producer
 Prints one JSON object on stdout.
 """
@@ -16,13 +17,15 @@ async def worker(url, queue, kind, count, timeout):
     seen = []
     done = asyncio.Event()
 
-    @client.task(dict, kind=kind, queue=queue)
     async def handle(job):
         seen.append({"id": job.id, "kind": job.kind, "queue": job.queue, "args": job.args})
         if len(seen) >= count:
             done.set()
 
-    await client.start([(queue, 2)], poll_interval_ms=100)
+    queues = queue.split(",")
+    for k in kind.split(","):
+        client.task(dict, kind=k, queue=queues[0])(handle)
+    await client.start([(q, 2) for q in queues], poll_interval_ms=100)
     try:
         await asyncio.wait_for(done.wait(), timeout)
         await asyncio.sleep(0.5)  # let the completion writes land

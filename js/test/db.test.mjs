@@ -14,7 +14,7 @@ import {
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const helper = join(root, 'js', 'test', 'awa_helper.py');
+const helper = join(root, 'scripts', 'awa_py.py');
 const DATABASE_URL = process.env.DATABASE_URL;
 const tag = `${process.pid}`;
 
