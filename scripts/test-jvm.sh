@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# All JVM host tests: `mvn verify` of jvm-example (golden vectors, bad inputs, concurrency, and with
+# DATABASE_URL set: PostgreSQL + real Awa workers/producers), then the conformance script vs testdata/.
+# Usage: scripts/with-db.sh scripts/test-jvm.sh
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+  echo "test-jvm: installing Maven and JDK 17 from Debian packages" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq maven openjdk-17-jdk-headless >&2
+fi
+[ -n "${DATABASE_URL:-}" ] && "$root/scripts/setup-python.sh" >/dev/null
+[ -n "${DATABASE_URL:-}" ] || echo "test-jvm: DATABASE_URL unset, database tests will be skipped" >&2
+
+log="$(mktemp /tmp/awa-enqueue-mvn.XXXXXX.log)"
+cd "$root/jvm-example"
+set +e
+mvn -B -ntp verify >"$log" 2>&1
+status=$?
+set -e
+if [ $status -ne 0 ]; then
+  grep -E '^\[(ERROR|WARNING)\]|FAIL|Tests run:' "$log" | head -80 >&2
+  echo "test-jvm: mvn verify failed (full log: $log)" >&2
+  exit $status
+fi
+grep -E '^\[(INFO|WARNING)\] Tests run:' "$log" | grep -v ' in dev\.' || true
+rm -f "$log"
+
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+./conformance <"$root/testdata/vectors.jsonl" >"$out"
+python3 "$root/scripts/conformance-compare.py" "$root/testdata/expected.jsonl" "$out"
+./conformance <"$root/testdata/bad-inputs.jsonl" >"$out"
+python3 "$root/scripts/conformance-compare.py" "$root/testdata/bad-inputs.expected.jsonl" "$out"
+echo "test-jvm: ok"
