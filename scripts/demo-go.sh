@@ -18,7 +18,7 @@ enqueue -args '{"batch":true}' -n 3
 echo "== a unique job, then the same job again (duplicate reported through a savepoint)"
 enqueue -args '{"invoice":42,"amount":1.0}' -unique -n 2
 echo "== a real Awa Python worker runs them"
-(sleep 6) | "$venv/bin/python" "$root/go-example/awaenqueue/testdata/awa_worker.py" "$url" demo_job go_demo \
-  | grep -v started || true
+"$venv/bin/python" "$root/scripts/awa_py.py" worker "$url" go_demo demo_job 5 30 \
+  | python3 -c 'import json, sys; [print("  worker ran #%d %s on %s args=%s" % (j["id"], j["kind"], j["queue"], json.dumps(j["args"]))) for j in json.load(sys.stdin)["seen"]]'
 psql -X -q -d "$url" -c "SELECT id, kind, queue, args, state, encode(unique_key, 'hex') AS unique_key FROM awa.jobs ORDER BY id"
 rm -f "${TMPDIR:-/tmp}/awa-enqueue-go-demo"

@@ -25,8 +25,13 @@ const (
 	// record error { code: string, field: string, message: string }: size 24, align 4
 	errorSize = 24
 
-	// record unique-opts { by-queue: bool @0, by-args: bool @1, by-period: option<s64> @8, states: u8 @24 }
-	// size 32, align 8; option<unique-opts>: tag @0, payload @8, size 40.
+	// record unique-opts (align 8, size 32); option<unique-opts>: tag @0, payload @8, size 40.
+	uniqueByQueue  = 0  // bool
+	uniqueByArgs   = 1  // bool
+	uniqueByPeriod = 8  // option<s64>: tag, value @+8
+	uniqueStates   = 24 // u8
+	uniqueOptsSize = 32
+
 	// record job (align 8, size 136):
 	jobKind        = 0   // string
 	jobArgs        = 8   // option<string>: tag, ptr @+4, len @+8
@@ -72,7 +77,7 @@ type instance struct {
 var exportNames = []string{
 	"contract-info", "canonical-json", "unique-key", "unique-states-bits", "unique-states-mask",
 	"period-bucket", "ordering-key-hash64", "shard-for-ordering-key", "partition-hash64",
-	"partition-for-key", "kind-from-type-name", "prepare", "prepare-many", "insert-sql",
+	"partition-for-key", "kind-from-type-name", "default-unique-opts", "prepare", "prepare-many", "insert-sql",
 	"insert-many-sql", "schema-check-sql", "check-schema",
 }
 
@@ -461,6 +466,17 @@ func (in *instance) kindFromTypeName(ctx context.Context, name string) (string, 
 	return in.stringResult(ctx, "kind-from-type-name", false, uint64(p), uint64(n))
 }
 
+func (in *instance) defaultUniqueOpts(ctx context.Context) (u UniqueOpts, err error) {
+	err = in.resultCall(ctx, "default-unique-opts", uniqueOptsSize, 0, false, func(r *reader, _ uint32) {
+		u = UniqueOpts{ByQueue: r.u8(uniqueByQueue) != 0, ByArgs: r.u8(uniqueByArgs) != 0, States: r.u8(uniqueStates)}
+		if r.u8(uniqueByPeriod) != 0 {
+			p := r.s64(uniqueByPeriod + 8)
+			u.ByPeriod = &p
+		}
+	})
+	return u, err
+}
+
 func (in *instance) insertSQL(ctx context.Context) (string, error) {
 	return in.stringResult(ctx, "insert-sql", false)
 }
@@ -540,13 +556,13 @@ func (in *instance) writeJob(ctx context.Context, rec []byte, j *wireJob) error 
 	if u := j.unique; u != nil {
 		o := uint32(jobUnique + 8)
 		rec[jobUnique] = 1
-		rec[o] = byte(boolU64(u.ByQueue))
-		rec[o+1] = byte(boolU64(u.ByArgs))
+		rec[o+uniqueByQueue] = byte(boolU64(u.ByQueue))
+		rec[o+uniqueByArgs] = byte(boolU64(u.ByArgs))
 		if u.ByPeriod != nil {
-			rec[o+8] = 1
-			le.PutUint64(rec[o+16:], uint64(*u.ByPeriod))
+			rec[o+uniqueByPeriod] = 1
+			le.PutUint64(rec[o+uniqueByPeriod+8:], uint64(*u.ByPeriod))
 		}
-		rec[o+24] = u.States
+		rec[o+uniqueStates] = u.States
 	}
 	if j.orderingKey != nil {
 		p, n, err := in.lowerBytes(ctx, j.orderingKey, 1)

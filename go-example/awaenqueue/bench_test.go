@@ -12,17 +12,19 @@ import (
 
 // benchJobs is the fixed job mix: plain, unique by args, scheduled with tags and metadata,
 // unique by queue+period with an ordering key.
-func benchJobs() []Job {
+func benchJobs(bl *Builder) []Job {
 	q := "mailers"
 	period := int64(493827)
 	run := "2026-11-28T00:00:00Z"
+	byQueueAndPeriod := bl.DefaultUniqueOpts()
+	byQueueAndPeriod.ByQueue, byQueueAndPeriod.ByPeriod = true, &period
 	return []Job{
 		{Kind: "send_email", Args: json.RawMessage(`{"to":"a@b.com","subject":"Hi"}`)},
-		{Kind: "process_payment", Args: json.RawMessage(`{"order_id":12345,"amount_cents":9999,"currency":"NZD"}`), Unique: DefaultUniqueOpts()},
+		{Kind: "process_payment", Args: json.RawMessage(`{"order_id":12345,"amount_cents":9999,"currency":"NZD"}`), Unique: bl.DefaultUniqueOpts()},
 		{Kind: "report", Queue: &q, Args: json.RawMessage(`{"z":{"b":[3,2,1],"a":{"y":1,"x":2}},"f":1.5e-7}`), RunAtText: &run,
 			Tags: []string{"a", "b"}, Metadata: json.RawMessage(`{"trace":"x"}`)},
 		{Kind: "sync_customer", Queue: &q, Args: json.RawMessage(`{"customer":42}`), OrderingKey: []byte("customer-42"),
-			Unique: &UniqueOpts{ByQueue: true, ByArgs: true, ByPeriod: &period, States: DefaultUniqueStates}},
+			Unique: byQueueAndPeriod},
 	}
 }
 
@@ -33,7 +35,7 @@ func BenchmarkPrepare(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer bl.Close(ctx)
-	jobs := benchJobs()
+	jobs := benchJobs(bl)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		if _, err := bl.Prepare(ctx, jobs[i%len(jobs)]); err != nil {
@@ -50,7 +52,7 @@ func BenchmarkPrepareParallel(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer bl.Close(ctx)
-	jobs := benchJobs()
+	jobs := benchJobs(bl)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for i := 0; pb.Next(); i++ {

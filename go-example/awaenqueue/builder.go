@@ -26,10 +26,6 @@ var processCache = wazero.NewCompilationCache()
 // ABIVersion is the contract-info abi-version this glue was written for.
 const ABIVersion = 1
 
-// DefaultUniqueStates is Awa's default unique-states mask (scheduled, available, running,
-// completed, retryable), as in awa-model's UniqueOpts::default.
-const DefaultUniqueStates uint8 = 31
-
 // CodeInvalidUTF8 is the one error code raised by this package itself: a Go string that is
 // not valid UTF-8 cannot cross the canonical ABI.
 const CodeInvalidUTF8 = "invalid_utf8"
@@ -50,17 +46,12 @@ func (e *Error) Error() string {
 }
 
 // UniqueOpts are Awa's uniqueness options. The zero value hashes the kind only and claims no
-// state; start from DefaultUniqueOpts() for Awa's defaults (by args, states 31).
+// state; start from Builder.DefaultUniqueOpts() for Awa's defaults.
 type UniqueOpts struct {
 	ByQueue  bool
 	ByArgs   bool
 	ByPeriod *int64 // period bucket (see PeriodBucket); nil = not by period
 	States   uint8  // bit 0 = scheduled (Awa's order)
-}
-
-// DefaultUniqueOpts returns awa-model's UniqueOpts::default(): by args, states 31.
-func DefaultUniqueOpts() *UniqueOpts {
-	return &UniqueOpts{ByArgs: true, States: DefaultUniqueStates}
 }
 
 // Job describes one job. Nil pointers take Awa's defaults.
@@ -69,9 +60,9 @@ type Job struct {
 	// Args: json.RawMessage is sent as its exact text (the core canonicalizes it); nil means
 	// {}; any other value goes through json.Marshal first (see docs/go.md on floats).
 	Args        any
-	Queue       *string // nil = "default"
-	Priority    *int32  // nil = 2
-	MaxAttempts *int32  // nil = 25
+	Queue       *string // nil = Awa's default queue (filled in by the core)
+	Priority    *int32  // nil = Awa's default priority
+	MaxAttempts *int32  // nil = Awa's default max attempts
 	// RunAt schedules the job (state "scheduled"); the zero time means none.
 	RunAt time.Time
 	// RunAtText is an RFC 3339 timestamp sent verbatim instead of RunAt (both set is an error).
@@ -169,6 +160,7 @@ type Builder struct {
 	slots    chan struct{} // one token per instance that may exist
 	info     ContractInfo
 	sql      string
+	unique   UniqueOpts // the core's default-unique-opts
 }
 
 // New compiles the embedded core module, checks its ABI version and returns a Builder.
@@ -197,7 +189,10 @@ func New(ctx context.Context, opts ...Option) (*Builder, error) {
 			return fmt.Errorf("awaenqueue: core module speaks abi-version %d, this package needs %d",
 				b.info.ABIVersion, ABIVersion)
 		}
-		b.sql, err = in.insertSQL(ctx)
+		if b.sql, err = in.insertSQL(ctx); err != nil {
+			return err
+		}
+		b.unique, err = in.defaultUniqueOpts(ctx)
 		return err
 	})
 	if err != nil {
@@ -214,6 +209,18 @@ func (b *Builder) Close(ctx context.Context) error {
 
 // Contract returns the handshake values of the embedded core module.
 func (b *Builder) Contract() ContractInfo { return b.info }
+
+// DefaultUniqueOpts returns Awa's default uniqueness options (awa-model's
+// UniqueOpts::default(), as the core reports them: by args, states scheduled..retryable).
+// Each call returns a new value that the caller may change.
+func (b *Builder) DefaultUniqueOpts() *UniqueOpts {
+	u := b.unique
+	if u.ByPeriod != nil {
+		p := *u.ByPeriod
+		u.ByPeriod = &p
+	}
+	return &u
+}
 
 func (b *Builder) get(ctx context.Context) (*instance, error) {
 	select {

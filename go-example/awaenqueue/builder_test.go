@@ -28,6 +28,25 @@ func TestContractHandshake(t *testing.T) {
 	}
 }
 
+// TestDefaultUniqueOpts: the defaults come from the core (awa-model's UniqueOpts::default) and
+// every call returns a fresh value.
+func TestDefaultUniqueOpts(t *testing.T) {
+	b := newTestBuilder(t)
+	ctx := context.Background()
+	d := b.DefaultUniqueOpts()
+	if d.ByQueue || !d.ByArgs || d.ByPeriod != nil || d.States != 31 {
+		t.Fatalf("defaults %+v", d)
+	}
+	d.ByQueue, d.States = true, 1
+	if again := b.DefaultUniqueOpts(); again.ByQueue || again.States != 31 {
+		t.Fatalf("a caller's change leaked into the defaults: %+v", again)
+	}
+	p, err := b.Prepare(ctx, Job{Kind: "k", Unique: b.DefaultUniqueOpts()})
+	if err != nil || p.UniqueStates == nil || *p.UniqueStates != "11111000" {
+		t.Fatalf("%v %+v", err, p)
+	}
+}
+
 func TestTypedErrors(t *testing.T) {
 	b := newTestBuilder(t)
 	ctx := context.Background()
@@ -57,7 +76,7 @@ func TestTypedErrors(t *testing.T) {
 func TestArgsRawMessageAndValues(t *testing.T) {
 	b := newTestBuilder(t)
 	ctx := context.Background()
-	raw, err := b.Prepare(ctx, Job{Kind: "k", Args: json.RawMessage(`{"f": 1.0, "big": 12345678901234567890}`), Unique: DefaultUniqueOpts()})
+	raw, err := b.Prepare(ctx, Job{Kind: "k", Args: json.RawMessage(`{"f": 1.0, "big": 12345678901234567890}`), Unique: b.DefaultUniqueOpts()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +84,7 @@ func TestArgsRawMessageAndValues(t *testing.T) {
 		t.Fatalf("raw args %s", raw.ArgsJSON)
 	}
 	// A float64 1.0 marshals as 1 and a large integer loses precision: a different key.
-	val, err := b.Prepare(ctx, Job{Kind: "k", Args: map[string]any{"f": 1.0, "big": 12345678901234567890.0}, Unique: DefaultUniqueOpts()})
+	val, err := b.Prepare(ctx, Job{Kind: "k", Args: map[string]any{"f": 1.0, "big": 12345678901234567890.0}, Unique: b.DefaultUniqueOpts()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +95,7 @@ func TestArgsRawMessageAndValues(t *testing.T) {
 	type email struct {
 		To string `json:"to"`
 	}
-	p, err := b.Prepare(ctx, Job{Kind: "send_email", Args: email{To: "a@b.com"}, Unique: DefaultUniqueOpts()})
+	p, err := b.Prepare(ctx, Job{Kind: "send_email", Args: email{To: "a@b.com"}, Unique: b.DefaultUniqueOpts()})
 	if err != nil || hex.EncodeToString(p.UniqueKey) != "ef8febabb370bd83c515cf9f8e9c3600" {
 		t.Fatalf("%v %x", err, p.UniqueKey)
 	}
@@ -160,7 +179,7 @@ func TestMemoryBounded(t *testing.T) {
 	b := newTestBuilder(t, WithMaxInstances(1))
 	ctx := context.Background()
 	job := Job{Kind: "send_email", Args: json.RawMessage(`{"to":"a@b.com","n":[1,2.5]}`), Tags: []string{"a", "b"},
-		Unique: DefaultUniqueOpts(), OrderingKey: []byte("customer-42")}
+		Unique: b.DefaultUniqueOpts(), OrderingKey: []byte("customer-42")}
 	warm := func() {
 		for range 1000 {
 			if _, err := b.Prepare(ctx, job); err != nil {

@@ -1,16 +1,16 @@
 package awaenqueue_test
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +23,27 @@ import (
 )
 
 var repoRoot, _ = filepath.Abs(filepath.Join("..", ".."))
+
+// awaPy is Awa's own Python side (awa-pg 0.6.9): a real worker and Awa's Python producer.
+var awaPy = filepath.Join(repoRoot, "scripts", "awa_py.py")
+
+// rustInsert is Awa's own Rust producer (awa-model 0.6.9 insert_many), built by
+// scripts/test-go.sh; AWA_RUST_INSERT overrides its path.
+func rustInsert(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("AWA_RUST_INSERT")
+	if path == "" {
+		target := os.Getenv("CARGO_TARGET_DIR")
+		if target == "" {
+			target = filepath.Join(repoRoot, "target")
+		}
+		path = filepath.Join(target, "release", "awa-rust-insert")
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s is missing: run `cargo build --locked --release -p host-tests --bin awa-rust-insert` (scripts/test-go.sh does)", path)
+	}
+	return path
+}
 
 // awaDB creates a fresh database with Awa's schema (scripts/new-awa-db.sh) and connects.
 func awaDB(t *testing.T, name, mode string) (string, *pgxpool.Pool) {
@@ -83,51 +104,49 @@ type workerJob struct {
 	Args  json.RawMessage `json:"args"`
 }
 
-// runWorker starts a real Awa Python worker for kind/queue, waits until every id is
-// completed in awa.jobs, stops the worker and returns the jobs it reported.
+// lastJSONLine decodes the last line of a helper's stdout.
+func lastJSONLine(t *testing.T, who string, out []byte, v any) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), v); err != nil {
+		t.Fatalf("%s said %q: %v", who, out, err)
+	}
+}
+
+// runWorker runs a real Awa Python worker (scripts/awa_py.py worker) for kind/queue until it
+// has run every job, waits until all ids are completed in awa.jobs and returns what it ran.
 func runWorker(t *testing.T, url string, db *pgxpool.Pool, kind, queue string, ids []int64) map[int64]workerJob {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, python(t), filepath.Join("testdata", "awa_worker.py"), url, kind, queue)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
+	cmd := exec.CommandContext(ctx, python(t), awaPy, "worker", url, queue, kind, strconv.Itoa(len(ids)), "60")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	out, werr := cmd.Output()
+	var res struct {
+		Seen []workerJob `json:"seen"`
 	}
-	seen := make(chan workerJob, 64)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var j workerJob
-			if json.Unmarshal(sc.Bytes(), &j) == nil && j.ID != 0 {
-				seen <- j
-			}
-		}
-		close(seen)
-	}()
+	if len(out) > 0 {
+		lastJSONLine(t, "awa_py.py worker", out, &res)
+	}
 	var done int
 	for ctx.Err() == nil {
 		if err := db.QueryRow(ctx, "SELECT count(*) FROM awa.jobs WHERE id = ANY($1) AND state = 'completed'", ids).Scan(&done); err != nil && ctx.Err() == nil {
 			t.Fatal(err)
 		}
-		if done == len(ids) {
+		if done == len(ids) || werr != nil {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	stdin.Close()
-	werr := cmd.Wait()
 	if done != len(ids) {
-		t.Fatalf("worker completed %d of %d jobs (%v)\n%s", done, len(ids), werr, stderr.String())
+		t.Fatalf("worker ran %d, completed %d of %d jobs (%v)\n%s", len(res.Seen), done, len(ids), werr, stderr.String())
 	}
-	out := map[int64]workerJob{}
-	for j := range seen {
-		out[j.ID] = j
+	seen := map[int64]workerJob{}
+	for _, j := range res.Seen {
+		seen[j.ID] = j
 	}
-	return out
+	return seen
 }
 
 func testWorkerCompletes(t *testing.T, mode string) {
@@ -140,7 +159,7 @@ func testWorkerCompletes(t *testing.T, mode string) {
 	}
 	queue := "go_q"
 	one, err := b.Enqueue(ctx, db, awaenqueue.Job{Kind: "go_ext_job", Queue: &queue,
-		Args: json.RawMessage(`{"n": 1, "f": 1.0, "s": "é"}`), Tags: []string{"go"}, Unique: awaenqueue.DefaultUniqueOpts(),
+		Args: json.RawMessage(`{"n": 1, "f": 1.0, "s": "é"}`), Tags: []string{"go"}, Unique: b.DefaultUniqueOpts(),
 		OrderingKey: []byte("customer-42")})
 	if err != nil {
 		t.Fatal(err)
@@ -171,16 +190,30 @@ func testWorkerCompletes(t *testing.T, mode string) {
 func TestRealWorkerCanonical(t *testing.T)    { testWorkerCompletes(t, "canonical") }
 func TestRealWorkerQueueStorage(t *testing.T) { testWorkerCompletes(t, "queue_storage") }
 
-// producer runs Awa's Python producer or the Node package; it returns the new id or 0 on a
-// duplicate.
-func producer(t *testing.T, lang, url, kind, queue, argsJSON string) int64 {
+// producerSpec is one job for another producer, in awa_py.py / awa-rust-insert form.
+type producerSpec struct {
+	Kind       string          `json:"kind"`
+	Queue      string          `json:"queue"`
+	Args       json.RawMessage `json:"args"`
+	UniqueOpts map[string]any  `json:"unique_opts"`
+}
+
+// producer inserts spec with Awa's Python producer ("python"), Awa's Rust producer ("rust")
+// or the Node package ("node", unique by args); it returns the new id, or 0 on a duplicate.
+func producer(t *testing.T, lang, url string, spec producerSpec) int64 {
 	t.Helper()
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var cmd *exec.Cmd
 	switch lang {
 	case "python":
-		cmd = exec.Command(python(t), filepath.Join("testdata", "awa_producer.py"), url, kind, queue, argsJSON, `{"by_args": true}`)
+		cmd = exec.Command(python(t), awaPy, "insert", url, string(specJSON))
+	case "rust":
+		cmd = exec.Command(rustInsert(t), url, string(specJSON))
 	case "node":
-		cmd = exec.Command("node", filepath.Join("testdata", "node_producer.mjs"), repoRoot, url, kind, queue, argsJSON)
+		cmd = exec.Command("node", filepath.Join("testdata", "node_producer.mjs"), repoRoot, url, spec.Kind, spec.Queue, string(spec.Args))
 	}
 	out, err := cmd.Output()
 	if err != nil {
@@ -194,13 +227,14 @@ func producer(t *testing.T, lang, url, kind, queue, argsJSON string) int64 {
 		ID       json.Number `json:"id"`
 		Conflict bool        `json:"conflict"`
 	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatalf("%s producer said %q", lang, out)
-	}
+	lastJSONLine(t, lang+" producer", out, &r)
 	if r.Conflict {
 		return 0
 	}
-	id, _ := r.ID.Int64()
+	id, err := r.ID.Int64()
+	if err != nil || id == 0 {
+		t.Fatalf("%s producer said %q", lang, out)
+	}
 	return id
 }
 
@@ -214,6 +248,25 @@ func nodeAvailable() bool {
 		}
 	}
 	return true
+}
+
+// dedupArgs returns the same args twice: plainly for the other producer, and in another
+// spelling for Go (keys shuffled, exponents, \u escapes incl. a surrogate pair).
+func dedupArgs(tag string, n int) (plain, spelled json.RawMessage) {
+	plain = json.RawMessage(fmt.Sprintf(
+		`{"amount":1.0,"big":1e21,"n":%d,"ratio":0.1,"tag":%q,"z":{"a":"é🎉","b":[3,2,1]}}`, n, tag))
+	spelled = json.RawMessage(fmt.Sprintf(
+		`{ "z": {"b": [3, 2, 1], "a": "\u00e9\ud83c\udf89"}, "tag": %q, "ratio": 1E-1, "n": %d, "big": 1.0E21, "amount": 1E0 }`, tag, n))
+	return plain, spelled
+}
+
+// storedKey reads what another producer stored for job id.
+func storedKey(t *testing.T, db *pgxpool.Pool, id int64) (key []byte, states string) {
+	t.Helper()
+	if err := db.QueryRow(context.Background(), "SELECT unique_key, unique_states::text FROM awa.jobs WHERE id = $1", id).Scan(&key, &states); err != nil {
+		t.Fatal(err)
+	}
+	return key, states
 }
 
 // TestCrossLanguageDedup: the same job from Go and from Awa's Python producer (and the Node
@@ -230,14 +283,12 @@ func TestCrossLanguageDedup(t *testing.T) {
 			} else {
 				t.Log("node or the built js package is missing: Node dedup not exercised")
 			}
-			for _, lang := range langs {
-				queue := "go_dedup"
-				// floats, nested keys out of order, unicode: all must hash identically
-				args := fmt.Sprintf(`{"lang":%q,"amount":1.0,"ratio":0.1,"big":1e21,"z":{"b":[3,2,1],"a":"é🎉"}}`, lang)
-				job := awaenqueue.Job{Kind: "dedup_job", Queue: &queue, Args: json.RawMessage(args), Unique: awaenqueue.DefaultUniqueOpts()}
-
+			queue := "go_dedup"
+			for i, lang := range langs {
 				// they insert first, Go collides
-				theirID := producer(t, lang, url, "dedup_job", queue, args)
+				plain, spelled := dedupArgs(lang, 2*i)
+				job := awaenqueue.Job{Kind: "dedup_job", Queue: &queue, Args: spelled, Unique: b.DefaultUniqueOpts()}
+				theirID := producer(t, lang, url, producerSpec{Kind: "dedup_job", Queue: queue, Args: plain, UniqueOpts: map[string]any{"by_args": true}})
 				if theirID == 0 {
 					t.Fatalf("%s producer reported a conflict on a fresh key", lang)
 				}
@@ -245,29 +296,94 @@ func TestCrossLanguageDedup(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var stored []byte
-				if err := db.QueryRow(ctx, "SELECT unique_key FROM awa.jobs WHERE id = $1", theirID).Scan(&stored); err != nil {
-					t.Fatal(err)
-				}
-				if hex.EncodeToString(stored) != hex.EncodeToString(p.UniqueKey) {
+				if stored, _ := storedKey(t, db, theirID); !bytes.Equal(stored, p.UniqueKey) {
 					t.Fatalf("%s stored key %x, Go derives %x", lang, stored, p.UniqueKey)
 				}
-				_, err = b.Enqueue(ctx, db, job)
-				if !awaenqueue.IsUniqueConflict(err) {
+				if _, err = b.Enqueue(ctx, db, job); !awaenqueue.IsUniqueConflict(err) {
 					t.Fatalf("Go after %s: want unique conflict, got %v", lang, err)
 				}
 
 				// Go inserts first, they collide
-				args2 := strings.Replace(args, `"ratio":0.1`, `"ratio":0.2`, 1)
-				job.Args = json.RawMessage(args2)
+				plain, job.Args = dedupArgs(lang, 2*i+1)
 				row, err := b.Enqueue(ctx, db, job)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if id := producer(t, lang, url, "dedup_job", queue, args2); id != 0 {
+				if id := producer(t, lang, url, producerSpec{Kind: "dedup_job", Queue: queue, Args: plain, UniqueOpts: map[string]any{"by_args": true}}); id != 0 {
 					t.Fatalf("%s inserted job %d although Go's job %d holds the key", lang, id, row.ID)
 				}
 				t.Logf("%s/%s: dedup both ways (key %x)", mode, lang, p.UniqueKey)
+			}
+		})
+	}
+}
+
+// TestRustProducerDedup: Awa's own Rust producer (awa-model 0.6.9 insert_many) and Go collide
+// on one unique key, both directions, for Awa's default options, by_queue and by_period.
+func TestRustProducerDedup(t *testing.T) {
+	for _, mode := range []string{"canonical", "queue_storage"} {
+		t.Run(mode, func(t *testing.T) {
+			url, db := awaDB(t, "go_rust_"+mode, mode)
+			b := builder(t)
+			ctx := context.Background()
+			bucket, err := b.PeriodBucket(ctx, time.Now().Unix(), 3600)
+			if err != nil {
+				t.Fatal(err)
+			}
+			queue, otherQueue := "go_rust", "go_rust_other"
+			byQueue := b.DefaultUniqueOpts()
+			byQueue.ByQueue = true
+			byPeriod := b.DefaultUniqueOpts()
+			byPeriod.ByPeriod = &bucket
+			variants := []struct {
+				name string
+				rust map[string]any // Awa's unique_opts, omitted fields take awa-model's defaults
+				goes *awaenqueue.UniqueOpts
+				// the same job on another queue: a duplicate unless the queue is part of the key
+				otherQueueCollides bool
+			}{
+				{"default", map[string]any{}, b.DefaultUniqueOpts(), true},
+				{"by_queue", map[string]any{"by_queue": true}, byQueue, false},
+				{"by_period", map[string]any{"by_period": bucket}, byPeriod, true},
+			}
+			for i, v := range variants {
+				// Rust inserts first; Go derives the stored key from another spelling and collides
+				plain, spelled := dedupArgs("rust_"+v.name, 2*i)
+				job := awaenqueue.Job{Kind: "rust_dedup", Queue: &queue, Args: spelled, Unique: v.goes}
+				spec := producerSpec{Kind: "rust_dedup", Queue: queue, Args: plain, UniqueOpts: v.rust}
+				rustID := producer(t, "rust", url, spec)
+				if rustID == 0 {
+					t.Fatalf("%s: Rust producer reported a conflict on a fresh key", v.name)
+				}
+				p, err := b.Prepare(ctx, job)
+				if err != nil {
+					t.Fatal(err)
+				}
+				key, states := storedKey(t, db, rustID)
+				if !bytes.Equal(key, p.UniqueKey) || p.UniqueStates == nil || states != *p.UniqueStates {
+					t.Fatalf("%s: Rust stored key %x states %s, Go derives %x %v", v.name, key, states, p.UniqueKey, p.UniqueStates)
+				}
+				if _, err := b.Enqueue(ctx, db, job); !awaenqueue.IsUniqueConflict(err) {
+					t.Fatalf("%s: Go after Rust: want unique conflict, got %v", v.name, err)
+				}
+				other := job
+				other.Queue = &otherQueue
+				_, err = b.Enqueue(ctx, db, other)
+				if v.otherQueueCollides != awaenqueue.IsUniqueConflict(err) || (!v.otherQueueCollides && err != nil) {
+					t.Fatalf("%s: Go on another queue: collides=%v wanted, got %v", v.name, v.otherQueueCollides, err)
+				}
+
+				// Go inserts first; Rust collides
+				plain, job.Args = dedupArgs("go_"+v.name, 2*i+1)
+				row, err := b.Enqueue(ctx, db, job)
+				if err != nil {
+					t.Fatal(err)
+				}
+				spec.Args = plain
+				if id := producer(t, "rust", url, spec); id != 0 {
+					t.Fatalf("%s: Rust inserted job %d although Go's job %d holds the key", v.name, id, row.ID)
+				}
+				t.Logf("%s/%s: dedup with Rust both ways (key %x)", mode, v.name, p.UniqueKey)
 			}
 		})
 	}
@@ -281,7 +397,7 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Enqueue(ctx, tx, awaenqueue.Job{Kind: "rolled_back", Unique: awaenqueue.DefaultUniqueOpts()}); err != nil {
+	if _, err := b.Enqueue(ctx, tx, awaenqueue.Job{Kind: "rolled_back", Unique: b.DefaultUniqueOpts()}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.EnqueueMany(ctx, tx, []awaenqueue.Job{{Kind: "rolled_back", Args: map[string]int{"i": 1}}, {Kind: "rolled_back", Args: map[string]int{"i": 2}}}); err != nil {
@@ -298,7 +414,7 @@ func TestRollbackLeavesNothing(t *testing.T) {
 		t.Fatalf("%d rows/claims left after rollback", n)
 	}
 	// the same unique job goes in afterwards
-	if _, err := b.Enqueue(ctx, db, awaenqueue.Job{Kind: "rolled_back", Unique: awaenqueue.DefaultUniqueOpts()}); err != nil {
+	if _, err := b.Enqueue(ctx, db, awaenqueue.Job{Kind: "rolled_back", Unique: b.DefaultUniqueOpts()}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -307,7 +423,7 @@ func TestSavepointDuplicateKeepsTransaction(t *testing.T) {
 	_, db := awaDB(t, "go_savepoint", "canonical")
 	b := builder(t)
 	ctx := context.Background()
-	job := awaenqueue.Job{Kind: "sp_job", Args: json.RawMessage(`{"order":7}`), Unique: awaenqueue.DefaultUniqueOpts()}
+	job := awaenqueue.Job{Kind: "sp_job", Args: json.RawMessage(`{"order":7}`), Unique: b.DefaultUniqueOpts()}
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +468,7 @@ func TestDatabaseSQLAndConn(t *testing.T) {
 	}
 	defer sdb.Close()
 	q, args, err := b.BuildInsert(ctx, awaenqueue.Job{Kind: "stdlib_job", Args: map[string]any{"a": []int{1, 2}},
-		Tags: []string{"x", "y"}, Unique: awaenqueue.DefaultUniqueOpts(), OrderingKey: []byte{}})
+		Tags: []string{"x", "y"}, Unique: b.DefaultUniqueOpts(), OrderingKey: []byte{}})
 	if err != nil {
 		t.Fatal(err)
 	}

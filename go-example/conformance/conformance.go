@@ -129,7 +129,8 @@ func rename(err error, field string) error {
 	return err
 }
 
-func parseUnique(u object) (*awaenqueue.UniqueOpts, error) {
+// parseUnique fills omitted options from defaults (the core's default-unique-opts).
+func parseUnique(u object, defaults *awaenqueue.UniqueOpts) (*awaenqueue.UniqueOpts, error) {
 	flag := func(name string, def bool) (bool, error) {
 		switch v := u[name].(type) {
 		case nil:
@@ -140,7 +141,7 @@ func parseUnique(u object) (*awaenqueue.UniqueOpts, error) {
 			return false, bad("unique."+name, "must be a boolean")
 		}
 	}
-	opts := awaenqueue.DefaultUniqueOpts()
+	opts := defaults
 	period, err := u.optStr("by_period")
 	if err != nil {
 		return nil, rename(err, "unique.by_period")
@@ -152,10 +153,10 @@ func parseUnique(u object) (*awaenqueue.UniqueOpts, error) {
 		}
 		opts.ByPeriod = &p
 	}
-	if opts.ByQueue, err = flag("by_queue", false); err != nil {
+	if opts.ByQueue, err = flag("by_queue", opts.ByQueue); err != nil {
 		return nil, err
 	}
-	if opts.ByArgs, err = flag("by_args", true); err != nil {
+	if opts.ByArgs, err = flag("by_args", opts.ByArgs); err != nil {
 		return nil, err
 	}
 	states, err := u.optInt("states", 0, math.MaxUint8)
@@ -168,7 +169,7 @@ func parseUnique(u object) (*awaenqueue.UniqueOpts, error) {
 	return opts, nil
 }
 
-func parseJob(v any) (job awaenqueue.Job, err error) {
+func parseJob(v any, b *awaenqueue.Builder) (job awaenqueue.Job, err error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return job, bad("job", "job must be an object")
@@ -186,7 +187,7 @@ func parseJob(v any) (job awaenqueue.Job, err error) {
 	switch u := o["unique"].(type) {
 	case nil:
 	case map[string]any:
-		if job.Unique, err = parseUnique(u); err != nil {
+		if job.Unique, err = parseUnique(u, b.DefaultUniqueOpts()); err != nil {
 			return job, err
 		}
 	default:
@@ -253,7 +254,7 @@ func runCase(ctx context.Context, b *awaenqueue.Builder, o object) (any, error) 
 	}
 	switch op {
 	case "prepare":
-		job, err := parseJob(o["job"])
+		job, err := parseJob(o["job"], b)
 		if err != nil {
 			return nil, err
 		}

@@ -1,8 +1,10 @@
 // Real PostgreSQL with the Awa 0.6.9 schema (installed by Awa's migrator), a real Awa Python
-// worker, and Awa's own Python producer. Needs DATABASE_URL (scripts/with-db.sh provides one).
+// worker, and Awa's own Python and Rust producers. Needs DATABASE_URL (scripts/with-db.sh
+// provides one) and target/release/awa-rust-insert (scripts/test-node.sh builds it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
@@ -29,6 +31,26 @@ async function newAwaDb(name, mode) {
 async function awaPython(args, timeoutMs = 60000) {
   const { stdout } = await run(python, [helper, ...args], { timeout: timeoutMs, env: process.env });
   return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+// Awa's own Rust producer (awa-model 0.6.9 insert_many); specText is the JSON spec as text.
+const rustInsertBin = process.env.AWA_RUST_INSERT ??
+  join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release', 'awa-rust-insert');
+
+async function awaRust(url, specText) {
+  assert.ok(existsSync(rustInsertBin),
+    `${rustInsertBin} is missing: cargo build --locked --release -p host-tests --bin awa-rust-insert`);
+  const { stdout } = await run(rustInsertBin, [url, specText], { timeout: 60000 });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
+
+// The same args twice: plain JSON text for Awa's producer, another spelling for Node's argsJson
+// (keys shuffled, exponents, \u escapes incl. a surrogate pair). 1.0 and 1e21 are floats.
+function dedupArgs(tag, n) {
+  return {
+    plain: `{"amount":1.0,"big":1e21,"n":${n},"ratio":0.1,"tag":"${tag}","z":{"a":"é🎉","b":[3,2,1]}}`,
+    spelled: `{ "z": {"b": [3, 2, 1], "a": "\\u00e9\\ud83c\\udf89"}, "tag": "${tag}", "ratio": 1E-1, "n": ${n}, "big": 1.0E21, "amount": 1E0 }`,
+  };
 }
 
 before(async () => {
@@ -217,6 +239,49 @@ for (const mode of ['canonical', 'queue_storage']) {
     assert.equal(viaArgs.inserted, true, 'JSON.stringify writes 1.0 as 1: a different key');
     const viaText = await tryEnqueue(dbs[mode].pool, { kind: 'node_xfloat', queue, argsJson: '{"price":1.5,"qty":1.0}', unique: true });
     assert.equal(viaText.duplicate, true, 'argsJson keeps 1.0: same key as Python');
+  });
+}
+
+for (const mode of ['canonical', 'queue_storage']) {
+  test(`${mode}: dedup with Awa's Rust producer (awa-model insert_many), both directions`, async () => {
+    const { url, pool } = dbs[mode];
+    const queue = 'node_rust';
+    const otherQueue = 'node_rust_other';
+    const bucket = periodBucket(new Date(), 3600);
+    const variants = [
+      // Awa's unique_opts (omitted fields: awa-model's defaults), Node's unique, and whether the
+      // same job on another queue is still a duplicate
+      { name: 'default', rust: '{}', node: true, otherQueueCollides: true },
+      { name: 'by_queue', rust: '{"by_queue":true}', node: { byQueue: true }, otherQueueCollides: false },
+      { name: 'by_period', rust: `{"by_period":${bucket}}`, node: { byPeriod: bucket }, otherQueueCollides: true },
+    ];
+    const spec = (args, v) => `{"kind":"node_rust_dedup","queue":"${queue}","args":${args},"unique_opts":${v.rust}}`;
+    for (const [i, v] of variants.entries()) {
+      // Rust first: Node derives the stored key from another spelling and collides
+      let { plain, spelled } = dedupArgs(`rust_${v.name}`, 2 * i);
+      const job = { kind: 'node_rust_dedup', queue, argsJson: spelled, unique: v.node };
+      const rust = await awaRust(url, spec(plain, v));
+      assert.equal(rust.inserted, true, `${v.name}: ${JSON.stringify(rust)}`);
+      const p = prepareInsert(job);
+      assert.equal(rust.unique_key, hex(p.uniqueKey), `${v.name}: Rust's key vs Node's`);
+      const { rows } = await pool.query('SELECT unique_key, unique_states::text AS s FROM awa.jobs WHERE id = $1', [rust.id]);
+      assert.equal(hex(rows[0].unique_key), hex(p.uniqueKey));
+      assert.equal(rows[0].s, p.uniqueStates);
+      assert.equal(hex(uniqueKey({
+        kind: job.kind, argsJson: spelled, queue: v.name === 'by_queue' ? queue : undefined,
+        periodBucket: v.name === 'by_period' ? bucket : undefined,
+      })), rust.unique_key);
+      assert.equal((await tryEnqueue(pool, job)).duplicate, true, `${v.name}: Node after Rust`);
+      const other = await tryEnqueue(pool, { ...job, queue: otherQueue });
+      assert.equal(other.duplicate, v.otherQueueCollides, `${v.name}: Node on another queue`);
+
+      // Node first: Rust collides
+      ({ plain, spelled } = dedupArgs(`node_${v.name}`, 2 * i + 1));
+      const mine = await tryEnqueue(pool, { ...job, argsJson: spelled });
+      assert.equal(mine.inserted, true);
+      const rustDup = await awaRust(url, spec(plain, v));
+      assert.equal(rustDup.conflict, true, `${v.name}: Rust after Node: ${JSON.stringify(rustDup)}`);
+    }
   });
 }
 

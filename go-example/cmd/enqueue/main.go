@@ -21,7 +21,7 @@ import (
 
 func main() {
 	kind := flag.String("kind", "send_email", "job kind")
-	queue := flag.String("queue", "default", "queue")
+	queue := flag.String("queue", "", "queue (empty: Awa's default queue)")
 	args := flag.String("args", `{"to":"someone@example.com"}`, "args as JSON text (sent verbatim)")
 	unique := flag.Bool("unique", false, "unique by args (Awa's default unique options)")
 	orderingKey := flag.String("ordering-key", "", "ordering key (UTF-8)")
@@ -52,9 +52,12 @@ func run(kind, queue, args string, unique bool, orderingKey, tags string, n int)
 	}
 	fmt.Fprintf(os.Stderr, "awa schema version %d (tested: %v), contract %s\n", status.SchemaVersion, status.Tested, b.Contract().AwaVersion)
 
-	job := awaenqueue.Job{Kind: kind, Queue: &queue, Args: json.RawMessage(args)}
+	job := awaenqueue.Job{Kind: kind, Args: json.RawMessage(args)}
+	if queue != "" {
+		job.Queue = &queue
+	}
 	if unique {
-		job.Unique = awaenqueue.DefaultUniqueOpts()
+		job.Unique = b.DefaultUniqueOpts()
 	}
 	if orderingKey != "" {
 		job.OrderingKey = []byte(orderingKey)
