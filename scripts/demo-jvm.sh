@@ -15,5 +15,5 @@ echo "== enqueue from the JVM"
 java -cp "example/target/classes:example/target/lib/*" dev.awa.enqueue.example.Example "$url"
 
 echo "== a real Awa Python worker (awa-pg 0.6.9) runs them"
-"$venv/bin/python" "$root/jvm-example/awa-enqueue/src/test/resources/awa_helper.py" worker "$url" jvm_demo send_email 5 90
+"$venv/bin/python" "$root/scripts/awa_py.py" worker "$url" jvm_demo send_email 5 90
 psql -X -d "$url" -c "SELECT id, kind, queue, state, args FROM awa.jobs ORDER BY id"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # All JVM host tests: `mvn verify` of jvm-example (golden vectors, bad inputs, concurrency, and with
-# DATABASE_URL set: PostgreSQL + real Awa workers/producers), then the conformance script vs testdata/.
+# DATABASE_URL set: PostgreSQL, real Awa Python workers, Awa's Python and Rust producers),
+# then the conformance script vs testdata/.
 # Usage: scripts/with-db.sh scripts/test-jvm.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,7 +12,12 @@ if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
   apt-get update -qq >&2
   apt-get install -y -qq maven openjdk-17-jdk-headless >&2
 fi
-[ -n "${DATABASE_URL:-}" ] && "$root/scripts/setup-python.sh" >/dev/null
+if [ -n "${DATABASE_URL:-}" ]; then
+  "$root/scripts/setup-python.sh" >/dev/null
+  # Awa's own Rust producer (awa-model insert_many) for the live dedup tests
+  (cd "$root" && cargo build -q --locked --release -p host-tests --bin awa-rust-insert)
+  export AWA_RUST_INSERT="${CARGO_TARGET_DIR:-$root/target}/release/awa-rust-insert"
+fi
 [ -n "${DATABASE_URL:-}" ] || echo "test-jvm: DATABASE_URL unset, database tests will be skipped" >&2
 
 log="$(mktemp /tmp/awa-enqueue-mvn.XXXXXX.log)"

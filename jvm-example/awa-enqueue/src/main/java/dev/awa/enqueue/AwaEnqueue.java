@@ -45,6 +45,7 @@ public final class AwaEnqueue implements AutoCloseable {
     private final Contract contract;
     private final String insertSql;
     private final String schemaCheckSql;
+    private final UniqueOpts uniqueDefaults;
     private volatile boolean closed;
 
     private AwaEnqueue(int maxIdle) {
@@ -58,6 +59,8 @@ public final class AwaEnqueue implements AutoCloseable {
         this.contract = c;
         this.insertSql = first.insertSql();
         this.schemaCheckSql = first.schemaCheckSql();
+        this.uniqueDefaults = first.defaultUniqueOpts();
+        first.uniqueDefaults = uniqueDefaults;
         release(first);
     }
 
@@ -91,7 +94,10 @@ public final class AwaEnqueue implements AutoCloseable {
         if (closed) throw new IllegalStateException("AwaEnqueue is closed");
         CoreInstance inst = idle.pollFirst();
         if (inst != null) idleCount.decrementAndGet();
-        else inst = new CoreInstance();
+        else {
+            inst = new CoreInstance();
+            inst.uniqueDefaults = uniqueDefaults;
+        }
         try {
             return f.apply(inst);
         } finally {
@@ -127,6 +133,14 @@ public final class AwaEnqueue implements AutoCloseable {
     /** The contract the module speaks (checked at construction: ABI version 1). */
     public Contract contract() {
         return contract;
+    }
+
+    /**
+     * Awa's default uniqueness options as the core reports them ({@code default-unique-opts}),
+     * every field set. Unset {@link UniqueOpts} fields take these values.
+     */
+    public UniqueOpts defaultUniqueOpts() {
+        return uniqueDefaults;
     }
 
     /** Validates a job and derives the 12 {@code insert_job_compat} parameters. */

@@ -34,8 +34,10 @@ final class CoreInstance {
     private final Export contractInfo, canonicalJson, uniqueKey, uniqueStatesBits, uniqueStatesMask,
             periodBucket, partitionForKey, kindFromTypeName, prepare, prepareMany, insertSql, insertManySql,
             schemaCheckSql, checkSchema;
-    private final ExportFunction orderingKeyHash64, shardForOrderingKey, partitionHash64;
+    private final ExportFunction orderingKeyHash64, shardForOrderingKey, partitionHash64, defaultUniqueOpts;
     boolean broken;
+    /** Awa's unique defaults as the core reports them; fills unset {@link UniqueOpts} fields. */
+    UniqueOpts uniqueDefaults;
 
     private record Export(ExportFunction fn, ExportFunction post) {}
 
@@ -63,6 +65,7 @@ final class CoreInstance {
         orderingKeyHash64 = inst.export(IFACE + "ordering-key-hash64");
         shardForOrderingKey = inst.export(IFACE + "shard-for-ordering-key");
         partitionHash64 = inst.export(IFACE + "partition-hash64");
+        defaultUniqueOpts = inst.export(IFACE + "default-unique-opts");
     }
 
     private static Export export(Instance inst, String name) {
@@ -157,12 +160,13 @@ final class CoreInstance {
         UniqueOpts u = j.unique();
         mem.writeByte(at + 80, (byte) (u == null ? 0 : 1));
         if (u != null) {
+            u = u.orDefaults(uniqueDefaults);
             int o = at + 88;
             mem.writeByte(o, (byte) (u.isByQueue() ? 1 : 0));
             mem.writeByte(o + 1, (byte) (u.isByArgs() ? 1 : 0));
             mem.writeByte(o + 8, (byte) (u.byPeriod() == null ? 0 : 1));
             if (u.byPeriod() != null) mem.writeLong(o + 16, u.byPeriod());
-            mem.writeByte(o + 24, (byte) u.states());
+            mem.writeByte(o + 24, (byte) u.states().intValue());
         }
         putOptBytes(at + 120, j.orderingKeyRaw());
     }
@@ -216,6 +220,14 @@ final class CoreInstance {
         } finally {
             release(contractInfo, r);
         }
+    }
+
+    /** default-unique-opts: record unique-opts (by-queue@0 by-args@1 by-period@8 (value@16)
+     *  states@24) in a return area; no cabi_post (nothing to free). */
+    UniqueOpts defaultUniqueOpts() {
+        int r = (int) call(defaultUniqueOpts)[0];
+        return UniqueOpts.builder().byQueue(mem.read(r) != 0).byArgs(mem.read(r + 1) != 0)
+                .byPeriod(mem.read(r + 8) == 0 ? null : mem.readLong(r + 16)).states(mem.read(r + 24) & 0xff).build();
     }
 
     /** result<string, error>: tag@0 payload@4. */

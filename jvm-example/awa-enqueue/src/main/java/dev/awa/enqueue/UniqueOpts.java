@@ -4,19 +4,17 @@ import java.util.Objects;
 
 /**
  * Uniqueness options of a job, as Awa's {@code UniqueOpts}: what the unique key folds in and
- * in which states the key blocks a duplicate. {@code states} is Awa's u8 state mask
- * (bit 0 = scheduled); {@link #DEFAULT_STATES} is Awa's default. Use
+ * in which states the key blocks a duplicate. An option left unset (null) takes Awa's default,
+ * which the core reports ({@link AwaEnqueue#defaultUniqueOpts()}: by args only, states mask 31).
+ * {@code states} is Awa's u8 state mask (bit 0 = scheduled). Use
  * {@link AwaEnqueue#uniqueStatesMask} to build a mask from state names and
  * {@link AwaEnqueue#periodBucket} to compute a {@code byPeriod} bucket.
  */
 public final class UniqueOpts {
-    /** Awa's default state mask (scheduled, available, running, completed, retryable). */
-    public static final int DEFAULT_STATES = 0b0001_1111;
-
-    private final boolean byQueue;
-    private final boolean byArgs;
+    private final Boolean byQueue;
+    private final Boolean byArgs;
     private final Long byPeriod;
-    private final int states;
+    private final Integer states;
 
     private UniqueOpts(Builder b) {
         this.byQueue = b.byQueue;
@@ -25,36 +23,64 @@ public final class UniqueOpts {
         this.states = b.states;
     }
 
-    /** Awa's default: unique by kind and args, default states. */
-    public static UniqueOpts byArgs() {
+    /** Awa's defaults for every option (unique by kind and args, default states). */
+    public static UniqueOpts defaults() {
         return builder().build();
+    }
+
+    /** Unique by kind and args; every other option at Awa's default. */
+    public static UniqueOpts byArgs() {
+        return builder().byArgs(true).build();
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    public boolean isByQueue() {
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.byQueue = byQueue;
+        b.byArgs = byArgs;
+        b.byPeriod = byPeriod;
+        b.states = states;
+        return b;
+    }
+
+    /** Null when unset (Awa's default). */
+    public Boolean isByQueue() {
         return byQueue;
     }
 
-    public boolean isByArgs() {
+    /** Null when unset (Awa's default). */
+    public Boolean isByArgs() {
         return byArgs;
     }
 
-    /** The period bucket folded into the key, or null. */
+    /** The period bucket folded into the key, or null for none. */
     public Long byPeriod() {
         return byPeriod;
     }
 
-    public int states() {
+    /** The u8 state mask, or null when unset (Awa's default). */
+    public Integer states() {
         return states;
+    }
+
+    /** These options with unset values taken from {@code defaults}. */
+    UniqueOpts orDefaults(UniqueOpts defaults) {
+        if (byQueue != null && byArgs != null && states != null) return this;
+        Builder b = toBuilder();
+        if (byQueue == null) b.byQueue = defaults.byQueue;
+        if (byArgs == null) b.byArgs = defaults.byArgs;
+        if (states == null) b.states = defaults.states;
+        return b.build();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof UniqueOpts u && u.byQueue == byQueue && u.byArgs == byArgs
-                && Objects.equals(u.byPeriod, byPeriod) && u.states == states;
+        return o instanceof UniqueOpts u && Objects.equals(u.byQueue, byQueue) && Objects.equals(u.byArgs, byArgs)
+                && Objects.equals(u.byPeriod, byPeriod) && Objects.equals(u.states, states);
     }
 
     @Override
@@ -68,17 +94,19 @@ public final class UniqueOpts {
     }
 
     public static final class Builder {
-        private boolean byQueue = false;
-        private boolean byArgs = true;
+        private Boolean byQueue;
+        private Boolean byArgs;
         private Long byPeriod;
-        private int states = DEFAULT_STATES;
+        private Integer states;
 
-        public Builder byQueue(boolean v) {
+        /** Null = Awa's default. */
+        public Builder byQueue(Boolean v) {
             byQueue = v;
             return this;
         }
 
-        public Builder byArgs(boolean v) {
+        /** Null = Awa's default. */
+        public Builder byArgs(Boolean v) {
             byArgs = v;
             return this;
         }
@@ -89,9 +117,11 @@ public final class UniqueOpts {
             return this;
         }
 
-        /** The u8 state mask (0..255). */
-        public Builder states(int mask) {
-            if (mask < 0 || mask > 255) throw new IllegalArgumentException("states is a u8 mask, got " + mask);
+        /** The u8 state mask (0..255); null = Awa's default. */
+        public Builder states(Integer mask) {
+            if (mask != null && (mask < 0 || mask > 255)) {
+                throw new IllegalArgumentException("states is a u8 mask, got " + mask);
+            }
             states = mask;
             return this;
         }

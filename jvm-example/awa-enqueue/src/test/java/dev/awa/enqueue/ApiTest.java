@@ -59,6 +59,24 @@ class ApiTest {
         assertEquals("bee8bfbcd9d48e51f79059a523039018", Hex.encode(awa.uniqueKey("send_email", null, null, null)));
     }
 
+    /** Unset UniqueOpts fields take the core's default-unique-opts (awa-model's UniqueOpts::default()). */
+    @Test
+    void uniqueDefaultsComeFromTheCore() {
+        UniqueOpts d = awa.defaultUniqueOpts();
+        assertEquals(UniqueOpts.builder().byQueue(false).byArgs(true).byPeriod(null).states(31).build(), d);
+        Job.Builder job = Job.builder("send_email").argsJson("{\"to\":\"a@b.com\",\"subject\":\"Hi\"}");
+        Prepared explicit = awa.prepare(job.unique(d).build());
+        for (UniqueOpts u : List.of(UniqueOpts.defaults(), UniqueOpts.byArgs(), UniqueOpts.builder().states(31).build())) {
+            assertEquals(explicit, awa.prepare(job.unique(u).build()), u.toString());
+        }
+        assertEquals("917d72099c79c6dd28577111373d14be", Hex.encode(explicit.uniqueKey()));
+        assertNull(UniqueOpts.defaults().isByArgs(), "unset stays unset in the value");
+        Prepared byQueue = awa.prepare(job.queue("email").unique(UniqueOpts.builder().byQueue(true).build()).build());
+        assertEquals(Hex.encode(awa.uniqueKey("send_email", "email", "{\"subject\":\"Hi\",\"to\":\"a@b.com\"}", null)),
+                Hex.encode(byQueue.uniqueKey()));
+        assertEquals("11111000", byQueue.uniqueStates());
+    }
+
     @Test
     void javaDoublesChangeTheKey() {
         byte[] asDouble = awa.prepare(Job.builder("k").args(Map.of("f", 1.0)).unique(UniqueOpts.byArgs()).build()).uniqueKey();
@@ -121,7 +139,7 @@ class ApiTest {
 
     @Test
     void derivations() {
-        assertEquals("11111000", awa.uniqueStatesBits(UniqueOpts.DEFAULT_STATES));
+        assertEquals("11111000", awa.uniqueStatesBits(awa.defaultUniqueOpts().states()));
         assertEquals("10000001", awa.uniqueStatesBits(129));
         assertEquals(3, awa.uniqueStatesMask(List.of("scheduled", "available")));
         assertEquals(472222L, awa.periodBucket(1_700_000_000L, 3600));

@@ -188,15 +188,14 @@ class DatabaseTest {
                 ids.add(r.id());
             }
         }
-        List<String> out = TestSupport.run(Duration.ofSeconds(120), python, TestSupport.helperScript(), "worker", url,
-                "jvm_q", "jvm_job", Integer.toString(ids.size()), "90");
+        Map<String, Object> out = TestSupport.lastJson(TestSupport.run(Duration.ofSeconds(120), python,
+                TestSupport.awaPy(), "worker", url, "jvm_q", "jvm_job", Integer.toString(ids.size()), "90"));
         List<Long> seen = new ArrayList<>();
-        for (String line : out) {
-            if (line.isBlank()) continue;
-            @SuppressWarnings("unchecked")
-            Map<String, Object> m = (Map<String, Object>) Json.parse(line);
+        for (Object o : (List<?>) out.get("seen")) {
+            Map<?, ?> m = (Map<?, ?>) o;
             seen.add(((Number) m.get("id")).longValue());
             assertEquals("jvm_job", m.get("kind"));
+            assertEquals("jvm_q", m.get("queue"));
         }
         assertEquals(ids.stream().sorted().toList(), seen.stream().sorted().toList());
         try (Connection c = TestSupport.connect(url)) {
@@ -207,13 +206,24 @@ class DatabaseTest {
         }
     }
 
+    /** An insert spec for scripts/awa_py.py and awa-rust-insert; argsJson and uniqueJson are JSON text. */
+    private static String spec(String kind, String queue, String argsJson, String uniqueJson) {
+        return "{\"kind\":" + Json.write(kind) + ",\"queue\":" + Json.write(queue) + ",\"args\":" + argsJson
+                + ",\"unique_opts\":" + uniqueJson + "}";
+    }
+
+    /** Awa's own Python producer (awa-pg {@code client.insert}). */
     private Map<String, Object> pythonInsert(String url, String kind, String queue, String argsJson, String uniqueJson)
             throws Exception {
-        List<String> out = TestSupport.run(Duration.ofSeconds(60), python, TestSupport.helperScript(), "insert", url,
-                kind, queue, argsJson, uniqueJson);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m = (Map<String, Object>) Json.parse(out.get(out.size() - 1));
-        return m;
+        return TestSupport.lastJson(TestSupport.run(Duration.ofSeconds(60), python, TestSupport.awaPy(), "insert", url,
+                spec(kind, queue, argsJson, uniqueJson)));
+    }
+
+    /** Awa's own Rust producer (awa-model {@code insert_many}). */
+    private static Map<String, Object> rustInsert(String url, String kind, String queue, String argsJson,
+            String uniqueJson) throws Exception {
+        return TestSupport.lastJson(TestSupport.run(Duration.ofSeconds(60), TestSupport.rustInsert(), url,
+                spec(kind, queue, argsJson, uniqueJson)));
     }
 
     private static byte[] uniqueKeyOf(Connection c, long id) throws SQLException {
@@ -226,6 +236,16 @@ class DatabaseTest {
         }
     }
 
+    private static String uniqueStatesOf(Connection c, long id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT unique_states::text FROM awa.jobs WHERE id = ?")) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
     /** Dedup is live across producers: Awa's own Python producer and this JVM host. */
     @ParameterizedTest
     @ValueSource(strings = {"canonical", "queue_storage"})
@@ -233,9 +253,9 @@ class DatabaseTest {
         String url = url(mode);
         try (Connection c = TestSupport.connect(url)) {
             // Python first, JVM second (different key order and spelling, same value)
-            Map<String, Object> py = pythonInsert(url, "ext_job", "default", "{\"n\": 1, \"x\": 1.5, \"s\": \"é\"}",
+            Map<String, Object> py = pythonInsert(url, "ext_job", "default", "{\"n\": 1, \"x\": 1.5, \"s\": \"\\u00e9\"}",
                     "{\"by_args\": true}");
-            assertNotNull(py.get("id"), py.toString());
+            assertEquals(Boolean.TRUE, py.get("inserted"), py.toString());
             Prepared p = awa.prepare(Job.builder("ext_job").argsJson("{\"s\":\"\\u00e9\",\"x\":1.5,\"n\":1}")
                     .unique(UniqueOpts.byArgs()).build());
             assertArrayEquals(uniqueKeyOf(c, ((Number) py.get("id")).longValue()), p.uniqueKey());
@@ -256,7 +276,63 @@ class DatabaseTest {
             // a different period bucket is a different job
             Map<String, Object> other = pythonInsert(url, "ext_job", "jvm_dedup", "{\"order\": 42}",
                     "{\"by_args\": true, \"by_queue\": true, \"by_period\": 493828}");
-            assertNotNull(other.get("id"), other.toString());
+            assertEquals(Boolean.TRUE, other.get("inserted"), other.toString());
+        }
+    }
+
+    /** A uniqueness option set as awa-model / awa-pg spell it, and the same options in Java. */
+    private record Opts(String name, String awaJson, UniqueOpts jvm) {}
+
+    private static final List<Opts> OPTS = List.of(
+            new Opts("defaults", "{}", UniqueOpts.defaults()),
+            new Opts("by_args", "{\"by_args\":true}", UniqueOpts.byArgs()),
+            new Opts("by_queue", "{\"by_queue\":true}", UniqueOpts.builder().byQueue(true).build()),
+            new Opts("by_period", "{\"by_period\":493827}", UniqueOpts.builder().byPeriod(493827L).build()),
+            new Opts("queue_period_no_args", "{\"by_args\":false,\"by_queue\":true,\"by_period\":493828,\"states\":23}",
+                    UniqueOpts.builder().byArgs(false).byQueue(true).byPeriod(493828L).states(23).build()));
+
+    /** One value: the JVM gets raw text (shuffled keys, 1E0 for 1.0, \\u escapes, spaces). */
+    private static final String JVM_ARGS =
+            "{ \"x\" : 1E0, \"s\": \"\\u00e9t\\u00e9 \\ud83c\\udf89\", \"n\": [1, 2.50E0],\"a\":{\"z\":1,\"b\":\"\\u00e9\"} }";
+    /**
+     * The same value for Awa's producer, which parses the spec and hashes the value (so the spec's
+     * own spelling is irrelevant; non-ASCII is escaped only to keep the command line ASCII).
+     */
+    private static final String AWA_ARGS = "{\"a\":{\"b\":\"\\u00e9\",\"z\":1},\"n\":[1,2.5],\"s\":\"\\u00e9t\\u00e9 \\ud83c\\udf89\",\"x\":1.0}";
+
+    /** Dedup is live between Awa's own Rust producer (awa-model insert_many) and the JVM, both ways. */
+    @ParameterizedTest
+    @ValueSource(strings = {"canonical", "queue_storage"})
+    void crossLanguageDedupWithAwaRustProducer(String mode) throws Exception {
+        String url = url(mode);
+        String queue = "rust_dedup";
+        try (Connection c = TestSupport.connect(url)) {
+            for (Opts o : OPTS) {
+                // Awa's Rust producer first, the JVM second
+                Job jvmJob = Job.builder("rust_first_" + o.name()).argsJson(JVM_ARGS).queue(queue).unique(o.jvm()).build();
+                Prepared p = awa.prepare(jvmJob);
+                Map<String, Object> r = rustInsert(url, jvmJob.kind(), queue, AWA_ARGS, o.awaJson());
+                assertEquals(Boolean.TRUE, r.get("inserted"), o.name() + ": " + r);
+                long id = ((Number) r.get("id")).longValue();
+                assertEquals(Hex.encode(p.uniqueKey()), r.get("unique_key"), o.name());
+                assertArrayEquals(p.uniqueKey(), uniqueKeyOf(c, id), o.name());
+                assertEquals(p.uniqueStates(), uniqueStatesOf(c, id), o.name());
+                assertFalse(awa.tryEnqueue(c, jvmJob).isPresent(), o.name() + ": the JVM duplicate went in");
+
+                // the JVM first, Awa's Rust producer second
+                Job second = Job.builder("jvm_first_" + o.name()).argsJson(JVM_ARGS).queue(queue).unique(o.jvm()).build();
+                JobRow row = awa.enqueue(c, second);
+                assertArrayEquals(awa.prepare(second).uniqueKey(), row.uniqueKey(), o.name());
+                Map<String, Object> dup = rustInsert(url, second.kind(), queue, AWA_ARGS, o.awaJson());
+                assertEquals(Boolean.TRUE, dup.get("conflict"), o.name() + ": " + dup);
+            }
+            // integer 1 is not float 1.0: a different key, and the JVM computes the same one
+            String intArgs = AWA_ARGS.replace("\"x\":1.0", "\"x\":1");
+            Map<String, Object> other = rustInsert(url, "rust_first_defaults", queue, intArgs, "{}");
+            assertEquals(Boolean.TRUE, other.get("inserted"), other.toString());
+            Prepared p = awa.prepare(Job.builder("rust_first_defaults").argsJson(JVM_ARGS.replace("1E0", "1"))
+                    .queue(queue).unique(UniqueOpts.defaults()).build());
+            assertEquals(Hex.encode(p.uniqueKey()), other.get("unique_key"));
         }
     }
 }

@@ -98,8 +98,28 @@ final class TestSupport {
         return out.get(out.size() - 1).trim() + "/bin/python";
     }
 
-    static String helperScript() {
-        return root().resolve("jvm-example/awa-enqueue/src/test/resources/awa_helper.py").toString();
+    /** Awa's Python side shared by every host: scripts/awa_py.py (worker, insert). */
+    static String awaPy() {
+        return root().resolve("scripts/awa_py.py").toString();
+    }
+
+    /** Awa's own Rust producer (awa-model insert_many), built by scripts/test-jvm.sh. */
+    static String rustInsert() {
+        String env = System.getenv("AWA_RUST_INSERT");
+        Path p = env != null && !env.isEmpty() ? Path.of(env) : root().resolve("target/release/awa-rust-insert");
+        if (!Files.isExecutable(p)) {
+            throw new AssertionError(p + " is missing: cargo build --locked --release -p host-tests --bin awa-rust-insert");
+        }
+        return p.toString();
+    }
+
+    /** The last stdout line of a helper, parsed as a JSON object. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> lastJson(List<String> out) {
+        for (int i = out.size() - 1; i >= 0; i--) {
+            if (!out.get(i).isBlank()) return (Map<String, Object>) Json.parse(out.get(i));
+        }
+        throw new AssertionError("no output");
     }
 
     /** Runs a command; returns its stdout lines; fails on timeout or non-zero exit. */

@@ -159,6 +159,24 @@ public final class ConformanceMain {
         return m;
     }
 
+    /**
+     * The job of one {@code prepare} case line (the case format of testdata/ and bench/jobs.jsonl).
+     * Throws IllegalArgumentException for any other line.
+     */
+    public static Job prepareCaseJob(String line) {
+        Object c = Json.parse(line);
+        if (!(c instanceof Map<?, ?> m) || !"prepare".equals(m.get("op")) || !(m.get("job") instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("not a prepare case: " + line);
+        }
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> j = (Map<String, Object>) m.get("job");
+            return job(j);
+        } catch (InvalidCase e) {
+            throw new IllegalArgumentException("invalid case (" + e.field + "): " + e.getMessage());
+        }
+    }
+
     /** Field order of checks follows the reference runner (host-tests/src/cases.rs). */
     private static Job job(Map<String, Object> j) {
         List<String> tags = List.of();
