@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Build the core module (wasm32-unknown-unknown, zero imports) reproducibly.
-#   scripts/build-wasm.sh          build and update the committed copies
+# Build the core module (wasm32-unknown-unknown, zero imports) reproducibly, and the component
+# derived from it (wit-component, as wasmtime and jco use it).
+#   scripts/build-wasm.sh          build, update the committed copies, write target/awa_enqueue.component.wasm
 #   scripts/build-wasm.sh --check  build and fail if the committed copies differ
-# The component (for jco and wasmtime) is derived from this module by host-tests' `componentize`.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -25,4 +25,5 @@ if [ "${1:-}" = "--check" ]; then
   exit $status
 fi
 for c in "${copies[@]}"; do mkdir -p "$(dirname "$c")"; cp "$built" "$c"; done
-echo "build-wasm: $(wc -c <"$built") bytes, sha256 $(sha256sum "$built" | cut -c1-16)"
+echo "build-wasm: core module $(wc -c <"$built") bytes, sha256 $(sha256sum "$built" | cut -c1-16)"
+cargo run -q --locked --release -p host-tests --bin componentize -- wasm/awa_enqueue.wasm target/awa_enqueue.component.wasm
