@@ -483,3 +483,17 @@ func Run(ctx context.Context, b *awaenqueue.Builder, r io.Reader, w io.Writer) e
 	}
 	return bw.Flush()
 }
+
+// PrepareJob parses one `prepare` case line into the Job it describes (for benchmarks).
+func PrepareJob(b *awaenqueue.Builder, line []byte) (awaenqueue.Job, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return awaenqueue.Job{}, bad("", "not a JSON object")
+	}
+	if op, _ := m["op"].(string); op != "prepare" {
+		return awaenqueue.Job{}, bad("op", "not a prepare case")
+	}
+	return parseJob(m["job"], b)
+}

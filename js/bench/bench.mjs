@@ -1,5 +1,6 @@
-// Benchmark (not a test): prepareInsert calls/s on a fixed job mix through the public API,
-// plus per-call glue cost with and without the _debugLog hoisting patch.
+// Benchmark (not a test): prepareInsert calls/s on the job mix of bench/jobs.jsonl (prepare cases,
+// parsed by the conformance runner) through the public API, plus per-call glue cost with and
+// without the _debugLog hoisting patch. Prints `RESULT host=node ...` summary lines.
 //   node bench/bench.mjs                 API numbers
 //   node bench/bench.mjs --patch-effect  also build an unpatched jco binding (needs dev deps) and compare
 //   DATABASE_URL=... node bench/bench.mjs --db   also enqueueMany jobs/s (1000 rows/statement) in both storage modes
@@ -9,19 +10,21 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as awa from '../index.js';
+import { parseJob } from '../bin/conformance.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-// The fixed job mix (same shapes as docs/benchmarks.md's native run should use).
-export const JOB_MIX = [
-  { kind: 'send_email', args: { to: 'a@b.com', subject: 'Hi' } },
-  { kind: 'send_email', queue: 'email', args: { to: 'c@d.com', subject: 'Welcome', lang: 'en' },
-    unique: { byQueue: true }, tags: ['welcome'], metadata: { trace: 'x1' } },
-  { kind: 'process_payment', argsJson: '{"order_id":12345,"amount_cents":9999,"currency":"NZD"}',
-    priority: 1, maxAttempts: 5, runAt: '2026-11-28T10:00:00Z' },
-  { kind: 'sync_customer', queue: 'crm', args: { customer: 42, fields: ['name', 'email'] },
-    orderingKey: 'customer-42', unique: { byArgs: true, byPeriod: 493827n } },
-];
+const root = join(here, '..', '..');
+
+// The shared job mix: bench/jobs.jsonl, prepare cases in the conformance format.
+export const JOB_MIX = readFileSync(join(root, 'bench', 'jobs.jsonl'), 'utf8').split('\n')
+  .filter((line) => line.trim() !== '')
+  .map((line) => {
+    const c = JSON.parse(line);
+    if (c.op !== 'prepare') throw new Error('bench/jobs.jsonl holds prepare cases only');
+    return parseJob(c.job);
+  });
+const K = JOB_MIX.length;
 
 function measure(label, fn, { seconds = 1.5, rounds = 3 } = {}) {
   for (let i = 0; i < 2000; i++) fn(i); // warm-up
@@ -43,9 +46,10 @@ function measure(label, fn, { seconds = 1.5, rounds = 3 } = {}) {
 
 console.log(`awa-enqueue ${awa.CONTRACT_VERSION}, Node ${process.version}, ${process.arch}`);
 const results = {};
-results.prepareInsert = measure('prepareInsert (4-job mix)', (i) => awa.prepareInsert(JOB_MIX[i & 3]));
-results.buildInsert = measure('buildInsert (4-job mix)', (i) => awa.buildInsert(JOB_MIX[i & 3]));
-const batch = Array.from({ length: 1000 }, (_, i) => JOB_MIX[i & 3]);
+results.prepareInsert = measure(`prepareInsert (${K}-job mix of bench/jobs.jsonl)`, (i) => awa.prepareInsert(JOB_MIX[i % K]));
+console.log(`RESULT host=node metric=prepare value=${Math.round(results.prepareInsert)} unit=calls/s`);
+results.buildInsert = measure(`buildInsert (${K}-job mix)`, (i) => awa.buildInsert(JOB_MIX[i % K]));
+const batch = Array.from({ length: 1000 }, (_, i) => JOB_MIX[i % K]);
 results.prepareInsertMany = measure('prepareInsertMany (1000 jobs) x1000 = jobs/s', () => awa.prepareInsertMany(batch), { seconds: 2 }) * 1000;
 console.log(`  -> prepareInsertMany: ${Math.round(results.prepareInsertMany).toLocaleString('en-US')} jobs/s`);
 results.uniqueKey = measure('uniqueKey(send_email, mailers, 33-byte JSON, bucket)', (i) =>
@@ -74,26 +78,23 @@ if (process.argv.includes('--patch-effect')) {
 
 if (process.argv.includes('--db')) {
   const { default: pg } = await import('pg');
-  const root = join(here, '..', '..');
+  // Uniqueness off: the mix repeats within and across statements.
+  const jobs = Array.from({ length: 1000 }, (_, i) => ({ ...JOB_MIX[i % K], unique: undefined }));
+  const statements = 5;
   for (const mode of ['canonical', 'queue_storage']) {
-    const name = `node_bench_${mode === 'canonical' ? 'c' : 'q'}_${process.pid}`;
-    const url = execFileSync(join(root, 'scripts', 'new-awa-db.sh'), [name, mode], { encoding: 'utf8' }).trim().split('\n').pop();
+    const url = execFileSync(join(root, 'scripts', 'new-awa-db.sh'), [`bench_node_${mode}`, mode], { encoding: 'utf8' }).trim().split('\n').pop();
     const client = new pg.Client({ connectionString: url });
     client.on('notice', () => {});
     await client.connect();
-    const jobs = Array.from({ length: 1000 }, (_, i) => ({ kind: 'bench_job', args: { i, payload: 'x'.repeat(32) } }));
-    await awa.enqueueMany(client, jobs.slice(0, 100)); // warm-up
-    const statements = 5;
+    await awa.enqueueMany(client, jobs); // warm-up
     const start = process.hrtime.bigint();
     for (let s = 0; s < statements; s++) await awa.enqueueMany(client, jobs);
     const secs = Number(process.hrtime.bigint() - start) / 1e9;
-    results[`enqueueMany_${mode}`] = (statements * jobs.length) / secs;
-    console.log(`${`enqueueMany ${mode} (1000 rows/statement, ${statements} statements)`.padEnd(58)} ${Math.round(results[`enqueueMany_${mode}`]).toLocaleString('en-US').padStart(10)} jobs/s`);
+    const rate = (statements * jobs.length) / secs;
+    results[`enqueueMany_${mode}`] = rate;
+    console.log(`${`enqueueMany ${mode} (1000 rows/statement, ${statements} statements)`.padEnd(58)} ${Math.round(rate).toLocaleString('en-US').padStart(10)} jobs/s`);
+    console.log(`RESULT host=node metric=enqueue_many mode=${mode} value=${Math.round(rate)} unit=jobs/s`);
     await client.end();
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
   }
 }
 

@@ -2,6 +2,8 @@
 // Conformance runner (shared case format): JSON Lines cases on stdin, one result line per case
 // on stdout, computed through the package's public API.
 import { createInterface } from 'node:readline';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import {
   AwaEnqueueError, prepareInsert, uniqueKey, orderingKeyHash64, shardForOrderingKey,
   kindFromTypeName, canonicalJson, partitionFor, uniqueStatesBits, uniqueStatesMask,
@@ -73,7 +75,7 @@ function reqHex(obj, f) {
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const toHex = (bytes) => (bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
 
-function parseJob(job) {
+export function parseJob(job) {
   if (!isObject(job)) throw new InvalidCase('job', 'job must be an object');
   let tags = [];
   if (has(job, 'tags')) {
@@ -200,14 +202,19 @@ export function runLine(line) {
   }
 }
 
-const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-const out = [];
-for await (const line of rl) {
-  if (line.trim() === '') continue;
-  out.push(JSON.stringify(runLine(line)));
-  if (out.length >= 256) {
-    process.stdout.write(out.join('\n') + '\n');
-    out.length = 0;
+async function main() {
+  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const out = [];
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    out.push(JSON.stringify(runLine(line)));
+    if (out.length >= 256) {
+      process.stdout.write(out.join('\n') + '\n');
+      out.length = 0;
+    }
   }
+  if (out.length) process.stdout.write(out.join('\n') + '\n');
 }
-if (out.length) process.stdout.write(out.join('\n') + '\n');
+
+// Run as a program (also through an npm bin symlink); importing it only exports the parsers.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();

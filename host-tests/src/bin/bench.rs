@@ -2,6 +2,7 @@
 //! preparation (parse + prepare_raw_job_insert), our core natively, and our core in wasmtime.
 //! With DATABASE_URL: batched insert throughput (1000 rows per statement) of awa-model's
 //! insert_many vs the component's multi-row SQL, per storage mode, on the same server.
+//! Also prints `RESULT host=... metric=...` summary lines (collected by scripts/bench.sh).
 
 use awa_enqueue::Job;
 use host_tests::backend::Backend;
@@ -79,6 +80,9 @@ fn main() -> anyhow::Result<()> {
         std::hint::black_box(wasm.prepare(&jobs[i % k]).expect("prepare"));
     });
     println!("ratios: wasmtime/native = {:.2}, native/awa-model = {:.2}", component / native, native / awa);
+    for (host, rate) in [("awa-model", awa), ("rust-native", native), ("rust-wasmtime", component)] {
+        println!("RESULT host={host} metric=prepare value={rate:.0} unit=calls/s");
+    }
 
     let Some(_) = database_url() else {
         println!("(DATABASE_URL unset: no database throughput)");
@@ -95,6 +99,7 @@ fn main() -> anyhow::Result<()> {
             // Uniqueness off: the same mix repeats within and across batches.
             let plain: Vec<Job> = jobs.iter().map(|j| Job { unique: None, ..j.clone() }).collect();
             let params: Vec<awa_model::InsertParams> = (0..rows).map(|i| awa_model_params(&plain[i % k])).collect();
+            awa_model::insert_many(&pool, &params).await?; // warm-up, as the other hosts do
             let start = Instant::now();
             for _ in 0..batches {
                 awa_model::insert_many(&pool, &params).await?;
@@ -103,6 +108,7 @@ fn main() -> anyhow::Result<()> {
             let batch: Vec<Job> = (0..rows).map(|i| plain[i % k].clone()).collect();
             let sql = wasm.insert_many_sql(rows as u32).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut conn = pool.acquire().await?;
+            insert_many(&mut conn, &sql, &wasm.prepare_many(&batch).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
             let start = Instant::now();
             for _ in 0..batches {
                 let prepared = wasm.prepare_many(&batch).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -110,6 +116,8 @@ fn main() -> anyhow::Result<()> {
             }
             let ours = (rows * batches) as f64 / start.elapsed().as_secs_f64();
             println!("{mode:<14} awa-model insert_many {awa_rate:>8.0} jobs/s | component + sqlx {ours:>8.0} jobs/s | ratio {:.2}", ours / awa_rate);
+            println!("RESULT host=awa-model metric=enqueue_many mode={mode} value={awa_rate:.0} unit=jobs/s");
+            println!("RESULT host=rust-wasmtime metric=enqueue_many mode={mode} value={ours:.0} unit=jobs/s");
         }
         anyhow::Ok(())
     })?;
