@@ -5,11 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-if [ -z "${AWA_ENQUEUE_IN_DB:-}" ]; then
-  scripts/setup-python.sh >/dev/null
-  export AWA_ENQUEUE_IN_DB=1
-  exec scripts/with-db.sh "$0" "$@"
-fi
+[ -n "${DATABASE_URL:-}" ] || exec scripts/with-db.sh "$0" "$@"
 venv="$(scripts/setup-python.sh)"
 
 echo "== Rust host (wasmtime): build, insert, show rows"
