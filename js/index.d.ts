@@ -108,14 +108,16 @@ export type TryEnqueueResult =
 
 /**
  * Rejected before the database. `code` is the core's stable snake_case code
- * (e.g. `priority_out_of_range`, `invalid_json`), or `invalid_argument` for a JS value of the
- * wrong type or outside the WIT integer type; `field` names the input (`jobs[3].priority`).
+ * (e.g. `priority_out_of_range`, `invalid_json`), or a host code: `invalid_argument` for a JS
+ * value the WIT types cannot carry (wrong type, outside the WIT integer type, a string with an
+ * unpaired UTF-16 surrogate), `module_trap` (a core bug), `abi_mismatch`; `field` names the input
+ * (`jobs[3].priority`).
  */
 export class AwaEnqueueError extends Error {
   readonly name: 'AwaEnqueueError';
   code: string;
   field: string;
-  constructor(code: string, field: string, message: string);
+  constructor(code: string, field: string, message: string, options?: { cause?: unknown });
 }
 
 export const ABI_VERSION: 1;

@@ -16,8 +16,8 @@ const core = instantiate(
 
 /** Error for anything rejected before the database: `code` is stable, `field` names the input. */
 export class AwaEnqueueError extends Error {
-  constructor(code, field, message) {
-    super(message);
+  constructor(code, field, message, options) {
+    super(message, options);
     this.name = 'AwaEnqueueError';
     this.code = code;
     this.field = field;
@@ -29,12 +29,16 @@ function isCoreError(e) {
     typeof e.code === 'string' && typeof e.field === 'string' && typeof e.message === 'string';
 }
 
-// Every core call goes through here: the core's `error` record becomes an AwaEnqueueError.
+// Every core call goes through here: the core's `error` record becomes an AwaEnqueueError,
+// a trap (a core bug) becomes `module_trap`.
 function call(fn, ...args) {
   try {
     return fn(...args);
   } catch (e) {
     if (isCoreError(e)) throw new AwaEnqueueError(e.code, e.field, e.message);
+    if (e instanceof WebAssembly.RuntimeError) {
+      throw new AwaEnqueueError('module_trap', '', `awa-enqueue: core module trapped: ${e.message}`, { cause: e });
+    }
     throw e;
   }
 }
@@ -43,7 +47,7 @@ function invalid(field, message) {
   return new AwaEnqueueError('invalid_argument', field, message);
 }
 
-const info = core.contractInfo();
+const info = call(core.contractInfo);
 if (info.abiVersion !== ABI_VERSION) {
   throw new AwaEnqueueError('abi_mismatch', '',
     `awa-enqueue: core module speaks ABI ${info.abiVersion}, this package was written for ABI ${ABI_VERSION}`);
@@ -91,6 +95,19 @@ function optionalInt(value, type, field) {
 
 function witString(value, field) {
   if (typeof value !== 'string') throw invalid(field, `${field} must be a string, got ${describe(value)}`);
+  return wellFormed(value, field);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed = String.prototype.isWellFormed
+  ? (s) => s.isWellFormed()
+  : (s) => !LONE_SURROGATE.test(s); // Node 18
+
+// UTF-8 cannot carry a lone UTF-16 surrogate (TextEncoder would write U+FFFD instead): reject it.
+function wellFormed(value, field) {
+  if (!isWellFormed(value)) {
+    throw invalid(field, `${field} contains an unpaired UTF-16 surrogate (not valid UTF-8)`);
+  }
   return value;
 }
 
@@ -109,7 +126,7 @@ const utf8 = new TextEncoder();
 
 /** A key as bytes: strings are UTF-8, byte arrays are taken as they are. */
 function keyBytes(key, field) {
-  if (typeof key === 'string') return utf8.encode(key);
+  if (typeof key === 'string') return utf8.encode(wellFormed(key, field));
   if (key instanceof Uint8Array) return key;
   throw invalid(field, `${field} must be a string or a Uint8Array, got ${describe(key)}`);
 }
@@ -118,7 +135,7 @@ function keyBytes(key, field) {
 function jsonText(value, text, field) {
   if (text !== undefined && text !== null) {
     if (value !== undefined) throw invalid(field, `give ${field} or ${field}Json, not both`);
-    return witString(text, `${field}_json`);
+    return witString(text, field);
   }
   if (value === undefined) return undefined;
   let out;
@@ -141,7 +158,7 @@ function runAtText(runAt) {
 }
 
 // The WIT record needs every unique option; omitted ones take Awa's defaults, from the core.
-const UNIQUE_DEFAULTS = core.defaultUniqueOpts();
+const UNIQUE_DEFAULTS = call(core.defaultUniqueOpts);
 
 function uniqueOpts(unique) {
   if (unique === undefined || unique === null || unique === false) return undefined;
@@ -248,7 +265,7 @@ export function prepareInsertMany(jobs) {
 let insertSqlText;
 /** SQL for one job: bind preparedValues() as $1..$12; returns the awa.jobs row plus state_str. */
 export function insertSql() {
-  return (insertSqlText ??= core.insertSql());
+  return (insertSqlText ??= call(core.insertSql));
 }
 
 /** SQL inserting `rows` jobs in one statement (12 parameters per job, rows in input order). */
@@ -298,7 +315,7 @@ export function uniqueStatesMask(states) {
 /** `bit(8)` text for a state mask or a list of state names (leftmost = scheduled). */
 export function uniqueStatesBits(maskOrStates) {
   const mask = Array.isArray(maskOrStates) ? uniqueStatesMask(maskOrStates) : witInt(maskOrStates, 'u8', 'mask');
-  return core.uniqueStatesBits(mask);
+  return call(core.uniqueStatesBits, mask);
 }
 
 function epochSeconds(at) {
@@ -317,17 +334,17 @@ export function periodBucket(at, periodSeconds) {
 
 /** Awa's 64-bit ordering-key hash (bigint). */
 export function orderingKeyHash64(key) {
-  return core.orderingKeyHash64(keyBytes(key, 'key'));
+  return call(core.orderingKeyHash64, keyBytes(key, 'key'));
 }
 
 /** Enqueue shard of `key` for a queue with `shards` enqueue shards. */
 export function shardForOrderingKey(key, shards) {
-  return core.shardForOrderingKey(keyBytes(key, 'key'), witInt(shards, 's16', 'shards'));
+  return call(core.shardForOrderingKey, keyBytes(key, 'key'), witInt(shards, 's16', 'shards'));
 }
 
 /** PartitionedQueue's hash of a key (bigint). */
 export function partitionHash64(key) {
-  return core.partitionHash64(keyBytes(key, 'key'));
+  return call(core.partitionHash64, keyBytes(key, 'key'));
 }
 
 /** PartitionedQueue routing: `{ index, queue }`; also send `key` as the job's orderingKey. */
@@ -339,7 +356,7 @@ export function partitionFor(logicalQueue, partitions, key) {
 
 /** Awa's CamelCase -> snake_case kind rule (`SendEmail` -> `send_email`). */
 export function kindFromTypeName(name) {
-  return core.kindFromTypeName(witString(name, 'name'));
+  return call(core.kindFromTypeName, witString(name, 'name'));
 }
 
 /** Interpret the row of schemaCheckSql(); throws AwaEnqueueError (schema_missing, ...) when incompatible. */
@@ -351,7 +368,7 @@ export function checkSchemaRow(schemaVersion, functionArguments) {
 
 /** Read-only SQL returning one row (schema_version, function_arguments) for checkSchemaRow(). */
 export function schemaCheckSql() {
-  return core.schemaCheckSql();
+  return call(core.schemaCheckSql);
 }
 
 // ---- node-postgres helpers (any object with pg's `query(config)` works: Client, PoolClient, Pool) ----

@@ -65,6 +65,11 @@ const (
 // errTrap marks a call that trapped; the instance that made it is discarded.
 var errTrap = errors.New("awaenqueue: wasm call trapped")
 
+// trapError is the *Error (module_trap) of a trapped call; errors.Is(err, errTrap) holds.
+func trapError(format string, args ...any) error {
+	return &Error{Code: CodeModuleTrap, Message: "core module trapped: " + fmt.Sprintf(format, args...), cause: errTrap}
+}
+
 type instance struct {
 	mod     api.Module
 	mem     api.Memory
@@ -119,7 +124,7 @@ func (in *instance) call(ctx context.Context, name string, params ...uint64) (ui
 	stack := in.stack[:n]
 	copy(stack, params)
 	if err := f.CallWithStack(ctx, stack); err != nil {
-		return 0, fmt.Errorf("%w: %s: %v", errTrap, name, err)
+		return 0, trapError("%s: %v", name, err)
 	}
 	return stack[0], nil
 }
@@ -132,7 +137,7 @@ func (in *instance) post(ctx context.Context, name string, ret uint32) error {
 	}
 	in.stack[0] = uint64(ret)
 	if err := p.CallWithStack(ctx, in.stack[:1]); err != nil {
-		return fmt.Errorf("%w: cabi_post %s: %v", errTrap, name, err)
+		return trapError("cabi_post %s: %v", name, err)
 	}
 	return nil
 }
@@ -144,7 +149,7 @@ func (in *instance) alloc(ctx context.Context, align, size uint32) (uint32, erro
 	s := in.stack[:4]
 	s[0], s[1], s[2], s[3] = 0, 0, uint64(align), uint64(size)
 	if err := in.realloc.CallWithStack(ctx, s); err != nil {
-		return 0, fmt.Errorf("%w: cabi_realloc: %v", errTrap, err)
+		return 0, trapError("cabi_realloc: %v", err)
 	}
 	return uint32(s[0]), nil
 }
@@ -156,7 +161,7 @@ func (in *instance) lowerBytes(ctx context.Context, b []byte, align uint32) (ptr
 		return 0, 0, err
 	}
 	if len(b) > 0 && !in.mem.Write(ptr, b) {
-		return 0, 0, fmt.Errorf("%w: write out of range", errTrap)
+		return 0, 0, trapError("write out of range")
 	}
 	return ptr, uint32(len(b)), nil
 }
@@ -164,7 +169,7 @@ func (in *instance) lowerBytes(ctx context.Context, b []byte, align uint32) (ptr
 // checkUTF8 runs before anything is allocated, so a rejected call leaks nothing in the guest.
 func checkUTF8(field string, s string) error {
 	if !utf8.ValidString(s) {
-		return &Error{Code: CodeInvalidUTF8, Field: field, Message: field + " is not valid UTF-8"}
+		return &Error{Code: CodeInvalidArgument, Field: field, Message: field + " is not valid UTF-8"}
 	}
 	return nil
 }
@@ -227,7 +232,7 @@ type reader struct {
 func (in *instance) readArea(ret, size uint32) (*reader, error) {
 	v, ok := in.mem.Read(ret, size)
 	if !ok {
-		return nil, fmt.Errorf("%w: result area out of range", errTrap)
+		return nil, trapError("result area out of range")
 	}
 	return &reader{in: in, area: append([]byte(nil), v...)}, nil
 }
@@ -241,7 +246,7 @@ func (r *reader) s64(off uint32) int64  { return int64(binary.LittleEndian.Uint6
 func (r *reader) mem(ptr, n uint32) []byte {
 	v, ok := r.in.mem.Read(ptr, n)
 	if !ok {
-		r.err = fmt.Errorf("%w: pointer out of range", errTrap)
+		r.err = trapError("pointer out of range")
 		return []byte{}
 	}
 	out := make([]byte, n)
@@ -396,10 +401,10 @@ func (in *instance) uniqueStatesBits(ctx context.Context, mask uint8) (string, e
 }
 
 func (in *instance) uniqueStatesMask(ctx context.Context, states []string) (mask uint8, err error) {
-	if err := checkListUTF8("states", states); err != nil {
+	if err := checkListUTF8("unique.states", states); err != nil {
 		return 0, err
 	}
-	p, n, err := in.lowerStringList(ctx, states, "states")
+	p, n, err := in.lowerStringList(ctx, states, "unique.states")
 	if err != nil {
 		return 0, err
 	}
@@ -437,10 +442,10 @@ func (in *instance) shardForOrderingKey(ctx context.Context, key []byte, shards 
 }
 
 func (in *instance) partitionForKey(ctx context.Context, logicalQueue string, partitions uint32, key []byte) (p Partition, err error) {
-	if err := checkUTF8("logical_queue", logicalQueue); err != nil {
+	if err := checkUTF8("queue", logicalQueue); err != nil {
 		return p, err
 	}
-	qp, qn, err := in.lowerString(ctx, logicalQueue, "logical_queue")
+	qp, qn, err := in.lowerString(ctx, logicalQueue, "queue")
 	if err != nil {
 		return p, err
 	}

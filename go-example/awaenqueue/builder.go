@@ -26,17 +26,29 @@ var processCache = wazero.NewCompilationCache()
 // ABIVersion is the contract-info abi-version this glue was written for.
 const ABIVersion = 1
 
-// CodeInvalidUTF8 is the one error code raised by this package itself: a Go string that is
-// not valid UTF-8 cannot cross the canonical ABI.
-const CodeInvalidUTF8 = "invalid_utf8"
+// Error codes raised by this package itself, for what cannot reach the core (the same codes
+// in every awa-enqueue host).
+const (
+	// CodeInvalidArgument: a Go value the core's WIT types cannot carry, e.g. a string that is
+	// not valid UTF-8. Field names the input.
+	CodeInvalidArgument = "invalid_argument"
+	// CodeModuleTrap: the core module trapped (a core bug); the instance is discarded.
+	CodeModuleTrap = "module_trap"
+	// CodeABIMismatch: the core module speaks another ABI version.
+	CodeABIMismatch = "abi_mismatch"
+)
 
-// Error is a validation error from the core: a stable snake_case Code, the Field it concerns
-// ("" when none, "jobs[3].priority" inside a batch) and a human Message.
+// Error is a validation error from the core (or one of the package's own codes above): a
+// stable snake_case Code, the Field it concerns ("" when none, "jobs[3].priority" inside a
+// batch) and a human Message.
 type Error struct {
 	Code    string
 	Field   string
 	Message string
+	cause   error
 }
+
+func (e *Error) Unwrap() error { return e.cause }
 
 func (e *Error) Error() string {
 	if e.Field == "" {
@@ -186,8 +198,8 @@ func New(ctx context.Context, opts ...Option) (*Builder, error) {
 			return err
 		}
 		if b.info.ABIVersion != ABIVersion {
-			return fmt.Errorf("awaenqueue: core module speaks abi-version %d, this package needs %d",
-				b.info.ABIVersion, ABIVersion)
+			return &Error{Code: CodeABIMismatch, Message: fmt.Sprintf("core module speaks abi-version %d, this package needs %d",
+				b.info.ABIVersion, ABIVersion)}
 		}
 		if b.sql, err = in.insertSQL(ctx); err != nil {
 			return err
@@ -287,7 +299,7 @@ func jsonText(v any, field string) (*string, error) {
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, &Error{Code: "invalid_json", Field: field, Message: err.Error()}
+		return nil, &Error{Code: CodeInvalidArgument, Field: field, Message: field + " cannot be marshaled as JSON: " + err.Error()}
 	}
 	s := string(raw)
 	return &s, nil
@@ -351,12 +363,11 @@ func (b *Builder) InsertSQL() string { return b.sql }
 
 // InsertManySQL is the statement for rows jobs (12 values per job, in job order).
 func (b *Builder) InsertManySQL(ctx context.Context, rows int) (sql string, err error) {
-	n := uint32(math.MaxUint32) // out of range: the core reports the size error
-	if rows >= 0 && uint64(rows) <= math.MaxUint32 {
-		n = uint32(rows)
+	if rows < 0 || uint64(rows) > math.MaxUint32 {
+		return "", &Error{Code: CodeInvalidArgument, Field: "rows", Message: fmt.Sprintf("rows must fit a u32, got %d", rows)}
 	}
 	err = b.with(ctx, func(in *instance) error {
-		sql, err = in.insertManySQL(ctx, n)
+		sql, err = in.insertManySQL(ctx, uint32(rows))
 		return err
 	})
 	return sql, err

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,16 +61,41 @@ func TestTypedErrors(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != "invalid_json" || e.Field != "jobs[1].args" {
 		t.Fatalf("got %#v", err)
 	}
-	_, err = b.Prepare(ctx, Job{Kind: "k", Tags: []string{"ok", "\xff"}})
-	if !errors.As(err, &e) || e.Code != CodeInvalidUTF8 || e.Field != "tags[1]" {
+	// Go values the WIT types cannot carry: invalid_argument, before the core
+	for _, c := range []struct {
+		job   Job
+		field string
+	}{
+		{Job{Kind: "k", Tags: []string{"ok", "\xff"}}, "tags[1]"},
+		{Job{Kind: "k\xc3"}, "kind"},
+		{Job{Kind: "k", Args: json.RawMessage("\"\xed\xa0\x80\"")}, "args"}, // a UTF-8-encoded surrogate
+		{Job{Kind: "k", Metadata: json.RawMessage("\"\xff\"")}, "metadata"},
+		{Job{Kind: "k", Args: func() {}}, "args"},
+		{Job{Kind: "k", Args: math.NaN()}, "args"},
+	} {
+		_, err = b.Prepare(ctx, c.job)
+		if !errors.As(err, &e) || e.Code != CodeInvalidArgument || e.Field != c.field || !strings.Contains(e.Message, c.field) {
+			t.Fatalf("%+v: got %#v", c.job, err)
+		}
+	}
+	_, err = b.PrepareMany(ctx, []Job{{Kind: "a"}, {Kind: "b", Args: json.RawMessage("\"\xff\"")}})
+	if !errors.As(err, &e) || e.Code != CodeInvalidArgument || e.Field != "jobs[1].args" || !strings.Contains(e.Message, "not valid UTF-8") {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = b.UniqueStatesMask(ctx, []string{"scheduled", "\xff"})
+	if !errors.As(err, &e) || e.Code != CodeInvalidArgument || e.Field != "unique.states[1]" {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = b.PartitionForKey(ctx, "\xff", 4, []byte("k"))
+	if !errors.As(err, &e) || e.Code != CodeInvalidArgument || e.Field != "queue" {
+		t.Fatalf("got %#v", err)
+	}
+	_, err = b.InsertManySQL(ctx, -1)
+	if !errors.As(err, &e) || e.Code != CodeInvalidArgument || e.Field != "rows" {
 		t.Fatalf("got %#v", err)
 	}
 	_, err = b.PrepareMany(ctx, nil)
 	if !errors.As(err, &e) || e.Code != "empty_batch" {
-		t.Fatalf("got %#v", err)
-	}
-	_, err = b.Prepare(ctx, Job{Kind: "k", Args: func() {}})
-	if !errors.As(err, &e) || e.Code != "invalid_json" || e.Field != "args" {
 		t.Fatalf("got %#v", err)
 	}
 }
@@ -224,8 +251,9 @@ func TestTrapDiscardsInstance(t *testing.T) {
 		_, err := in.call(ctx, "prepare", uint64(1<<32-8)) // a job pointer past the end of memory
 		return err
 	})
-	if !errors.Is(err, errTrap) || !trapped.mod.IsClosed() {
-		t.Fatalf("want a trap and a closed instance, got %v", err)
+	var e *Error
+	if !errors.Is(err, errTrap) || !errors.As(err, &e) || e.Code != CodeModuleTrap || !trapped.mod.IsClosed() {
+		t.Fatalf("want a module_trap and a closed instance, got %v", err)
 	}
 	for range 3 * cap(b.slots) {
 		if _, err := b.Prepare(ctx, Job{Kind: "k"}); err != nil {

@@ -448,15 +448,15 @@ func RunLine(ctx context.Context, b *awaenqueue.Builder, line []byte) []byte {
 		out = errorLine(id, "invalid_case", ic.field, ic.message)
 	case errors.As(err, &ae):
 		out = errorLine(id, ae.Code, ae.Field, ae.Message)
-	default:
-		out = errorLine(id, "trap", "", err.Error())
+	default: // not a library error (traps are *awaenqueue.Error with code module_trap)
+		out = errorLine(id, "host_error", "", err.Error())
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(out); err != nil {
 		buf.Reset()
-		enc.Encode(errorLine(nil, "trap", "", err.Error()))
+		enc.Encode(errorLine(nil, "host_error", "", err.Error()))
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }

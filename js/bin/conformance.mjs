@@ -178,6 +178,14 @@ function parseCase(c) {
 
 const errorLine = (id, code, field, message) => ({ id, error: { code, field, message } });
 
+// JSON.parse accepts escaped lone surrogates, which strict parsers (serde_json, the other runners) reject.
+function wellFormedStrings(v) {
+  if (typeof v === 'string') return v.isWellFormed?.() ?? !/[\uD800-\uDFFF]/.test(v.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+  if (Array.isArray(v)) return v.every(wellFormedStrings);
+  if (v !== null && typeof v === 'object') return Object.entries(v).every(([k, x]) => wellFormedStrings(k) && wellFormedStrings(x));
+  return true;
+}
+
 export function runLine(line) {
   let c;
   try {
@@ -185,6 +193,7 @@ export function runLine(line) {
   } catch (e) {
     return errorLine(null, 'invalid_case', '', `not JSON: ${e.message}`);
   }
+  if (!wellFormedStrings(c)) return errorLine(null, 'invalid_case', '', 'not JSON: lone surrogate in a \\u escape');
   if (!isObject(c)) return errorLine(null, 'invalid_case', '', 'a case must be a JSON object');
   const id = c.id === undefined ? null : c.id;
   let run;

@@ -159,6 +159,31 @@ test('errors carry the core code and field', () => {
   throwsAwa(() => awa.shardForOrderingKey('k', 40000), 'invalid_argument', 'shards');
 });
 
+test('a lone UTF-16 surrogate is refused (invalid_argument), never replaced', () => {
+  const lone = 'a\ud800b';
+  throwsAwa(() => awa.prepareInsert({ kind: lone }), 'invalid_argument', 'kind');
+  throwsAwa(() => awa.prepareInsert({ kind: '\udc00' }), 'invalid_argument', 'kind');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', argsJson: `{"s":"${lone}"}` }), 'invalid_argument', 'args');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', metadataJson: `"${lone}"` }), 'invalid_argument', 'metadata');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', queue: lone }), 'invalid_argument', 'queue');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', runAt: lone }), 'invalid_argument', 'run_at');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', tags: ['ok', lone] }), 'invalid_argument', 'tags[1]');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', orderingKey: lone }), 'invalid_argument', 'ordering_key');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { states: [lone] } }), 'invalid_argument', 'unique.states[0]');
+  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'k', argsJson: `"${lone}"` }]), 'invalid_argument', 'jobs[1].args');
+  throwsAwa(() => awa.uniqueKey({ kind: 'k', argsJson: `"${lone}"` }), 'invalid_argument', 'args');
+  throwsAwa(() => awa.canonicalJson(`"${lone}"`), 'invalid_argument', 'json');
+  throwsAwa(() => awa.uniqueStatesMask([lone]), 'invalid_argument', 'unique.states[0]');
+  throwsAwa(() => awa.partitionFor(lone, 4, 'k'), 'invalid_argument', 'queue');
+  throwsAwa(() => awa.partitionFor('q', 4, lone), 'invalid_argument', 'key');
+  throwsAwa(() => awa.kindFromTypeName(lone), 'invalid_argument', 'name');
+  throwsAwa(() => awa.orderingKeyHash64(lone), 'invalid_argument', 'key');
+  // a JSON escape of a lone surrogate is JSON text the core refuses itself; a pair is fine
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', argsJson: '"\\ud800"' }), 'invalid_json', 'args');
+  throwsAwa(() => awa.prepareInsert({ kind: 'k', args: { s: lone } }), 'invalid_json', 'args'); // JSON.stringify escapes it
+  assert.equal(awa.prepareInsert({ kind: 'k\ud83c\udf89', argsJson: '"\ud83c\udf89"' }).argsJson, '"🎉"');
+});
+
 test('the module keeps working over many calls (no trap, stable results)', () => {
   const job = { kind: 'k', args: { i: 0, s: 'x'.repeat(200) }, unique: true, orderingKey: 'o' };
   const first = hex(awa.prepareInsert(job).uniqueKey);

@@ -40,12 +40,13 @@ for (const [cases, expected] of [['vectors.jsonl', 'expected.jsonl'], ['bad-inpu
 test('runner survives bad lines and keeps going', () => {
   const input = ['not json', '[1]', '{"id":1,"op":"nope"}', '{"id":2,"op":"ordering","key_hex":"zz","shards":1}',
     '{"id":3,"op":"ordering","key_hex":"6b","shards":70000}', '{"id":4,"op":"prepare","job":{"kind":"k","priority":0}}',
-    '{"id":5,"op":"kind_from_type_name","name":"HTMLToPDF"}'].join('\n');
+    '{"id":5,"op":"kind_from_type_name","name":"HTMLToPDF"}',
+    '{"id":6,"op":"prepare","job":{"kind":"\\ud800"}}'].join('\n'); // serde_json rejects the lone surrogate
   const run = spawnSync(process.execPath, [runner], { input, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const out = lines(run.stdout).map((l) => JSON.parse(l));
   assert.deepEqual(out.map((o) => o.error?.code ?? 'ok'),
-    ['invalid_case', 'invalid_case', 'invalid_case', 'invalid_case', 'invalid_case', 'priority_out_of_range', 'ok']);
-  assert.deepEqual(out.map((o) => o.error?.field ?? null), ['', '', 'op', 'key_hex', 'shards', 'priority', null]);
+    ['invalid_case', 'invalid_case', 'invalid_case', 'invalid_case', 'invalid_case', 'priority_out_of_range', 'ok', 'invalid_case']);
+  assert.deepEqual(out.map((o) => o.error?.field ?? null), ['', '', 'op', 'key_hex', 'shards', 'priority', null, '']);
   assert.deepEqual(out[6], { id: 5, ok: { kind: 'html_to_pdf' } });
 });

@@ -21,7 +21,7 @@ fn main() -> anyhow::Result<()> {
             Err(_) => {
                 core = WasmCore::load()?;
                 let id = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|v| v.get("id").cloned());
-                error_line(id.unwrap_or_default(), "trap", "", "the module trapped on this case")
+                error_line(id.unwrap_or_default(), "module_trap", "", "the module trapped on this case")
             }
         };
         writeln!(out, "{result}")?;

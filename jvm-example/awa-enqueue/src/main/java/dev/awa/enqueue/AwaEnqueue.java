@@ -172,7 +172,7 @@ public final class AwaEnqueue implements AutoCloseable {
     }
 
     public String insertManySql(int rows) {
-        if (rows < 0) throw new IllegalArgumentException("rows is a u32, got " + rows);
+        if (rows < 0) throw new AwaEnqueueException("invalid_argument", "rows", "rows is a u32, got " + rows);
         return with(i -> i.insertManySql(rows));
     }
 
@@ -188,7 +188,7 @@ public final class AwaEnqueue implements AutoCloseable {
 
     /** {@code bit(8)} text for a u8 state mask, leftmost character = scheduled. */
     public String uniqueStatesBits(int mask) {
-        if (mask < 0 || mask > 255) throw new IllegalArgumentException("mask is a u8, got " + mask);
+        if (mask < 0 || mask > 255) throw new AwaEnqueueException("invalid_argument", "mask", "mask is a u8, got " + mask);
         return with(i -> i.uniqueStatesBits(mask));
     }
 
@@ -214,7 +214,7 @@ public final class AwaEnqueue implements AutoCloseable {
     /** Enqueue shard for a queue with {@code shards} enqueue shards (an s16; 0 when shards <= 1). */
     public int shardForOrderingKey(byte[] key, int shards) {
         if (shards < Short.MIN_VALUE || shards > Short.MAX_VALUE) {
-            throw new IllegalArgumentException("shards is an s16, got " + shards);
+            throw new AwaEnqueueException("invalid_argument", "shards", "shards is an s16, got " + shards);
         }
         return with(i -> i.shardForOrderingKey(key, (short) shards));
     }
@@ -227,7 +227,7 @@ public final class AwaEnqueue implements AutoCloseable {
     /** The physical queue for {@code key}; send {@code key} as the job's ordering key too. */
     public Partition partitionForKey(String logicalQueue, long partitions, byte[] key) {
         if (partitions < 0 || partitions > 0xffff_ffffL) {
-            throw new IllegalArgumentException("partitions is a u32, got " + partitions);
+            throw new AwaEnqueueException("invalid_argument", "partitions", "partitions is a u32, got " + partitions);
         }
         return with(i -> i.partitionForKey(logicalQueue, partitions, key));
     }

@@ -118,6 +118,53 @@ final class CoreInstance {
         mem.writeI32(at + 4, b.length);
     }
 
+    /**
+     * Rejects a string UTF-8 cannot carry unchanged: an unpaired UTF-16 surrogate (which
+     * {@code getBytes(UTF_8)} would replace with '?'). Runs before anything is allocated.
+     */
+    static String wellFormed(String s, String field) {
+        int i = loneSurrogate(s);
+        if (i >= 0) {
+            throw new AwaEnqueueException("invalid_argument", field,
+                    field + " contains an unpaired UTF-16 surrogate at index " + i + " (not valid UTF-8)");
+        }
+        return s;
+    }
+
+    /** Index of the first unpaired UTF-16 surrogate in {@code s}, or -1. */
+    static int loneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isSurrogate(c)) continue;
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+                continue;
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    static byte[] utf8(String s, String field) {
+        return wellFormed(s, field).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void wellFormedList(Collection<String> items, String field) {
+        int i = 0;
+        for (String s : items) wellFormed(s, field + "[" + i++ + "]");
+    }
+
+    /** Checks every string of a job (field names as the core's, with {@code prefix}). */
+    private static void checkJob(Job j, String prefix) {
+        wellFormed(j.kind(), prefix + "kind");
+        if (j.argsJson() != null) wellFormed(j.argsJson(), prefix + "args");
+        if (j.queue() != null) wellFormed(j.queue(), prefix + "queue");
+        if (j.runAt() != null) wellFormed(j.runAt(), prefix + "run_at");
+        if (j.metadataJson() != null) wellFormed(j.metadataJson(), prefix + "metadata");
+        wellFormedList(j.tags(), prefix + "tags");
+    }
+
+    /** Strings reaching here have been checked by {@link #wellFormed}. */
     private void putString(int at, String s) {
         putBytes(at, s.getBytes(StandardCharsets.UTF_8));
     }
@@ -249,22 +296,22 @@ final class CoreInstance {
     }
 
     String canonicalJson(String json) {
-        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        byte[] b = utf8(json, "json");
         return stringResult(canonicalJson, callArea(canonicalJson, lowerBytes(b), b.length));
     }
 
     byte[] uniqueKey(String kind, String queue, String argsJson, Long periodBucket) {
-        byte[] k = kind.getBytes(StandardCharsets.UTF_8);
+        byte[] k = utf8(kind, "kind");
+        byte[] q = queue == null ? null : utf8(queue, "queue");
+        byte[] a = argsJson == null ? null : utf8(argsJson, "args");
         long kp = lowerBytes(k);
         long qd = 0, qp = 0, ql = 0, ad = 0, ap = 0, al = 0;
-        if (queue != null) {
-            byte[] q = queue.getBytes(StandardCharsets.UTF_8);
+        if (q != null) {
             qd = 1;
             qp = lowerBytes(q);
             ql = q.length;
         }
-        if (argsJson != null) {
-            byte[] a = argsJson.getBytes(StandardCharsets.UTF_8);
+        if (a != null) {
             ad = 1;
             ap = lowerBytes(a);
             al = a.length;
@@ -285,6 +332,7 @@ final class CoreInstance {
 
     /** result<u8, error>: tag@0 payload@4. */
     int uniqueStatesMask(Collection<String> states) {
+        wellFormedList(states, "unique.states");
         int list = alloc(4, 8 * states.size());
         int i = 0;
         for (String s : states) putString(list + 8 * i++, s);
@@ -322,7 +370,7 @@ final class CoreInstance {
 
     /** result<partition, error>: tag@0 payload@4 (index u32@0, queue@4). */
     Partition partitionForKey(String logicalQueue, long partitions, byte[] key) {
-        byte[] q = logicalQueue.getBytes(StandardCharsets.UTF_8);
+        byte[] q = utf8(logicalQueue, "queue");
         long qp = lowerBytes(q);
         long kp = lowerBytes(key);
         int r = callArea(partitionForKey, qp, q.length, (int) partitions, kp, key.length);
@@ -335,12 +383,13 @@ final class CoreInstance {
     }
 
     String kindFromTypeName(String name) {
-        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        byte[] b = utf8(name, "name");
         return plainString(kindFromTypeName, callArea(kindFromTypeName, lowerBytes(b), b.length));
     }
 
     /** prepare(job): job passed by pointer (29 flat values > 16); result<prepared, error>: payload@4. */
     Prepared prepare(Job job) {
+        checkJob(job, "");
         int arg = alloc(JOB_ALIGN, JOB_SIZE);
         putJob(arg, job);
         int r = callArea(prepare, arg);
@@ -354,6 +403,7 @@ final class CoreInstance {
 
     /** prepare-many(list<job>): (ptr, len) of 136-byte jobs; result<list<prepared>, error>: payload@4. */
     List<Prepared> prepareMany(List<Job> jobs) {
+        for (int i = 0; i < jobs.size(); i++) checkJob(jobs.get(i), "jobs[" + i + "].");
         int arr = alloc(JOB_ALIGN, JOB_SIZE * jobs.size());
         for (int i = 0; i < jobs.size(); i++) putJob(arr + JOB_SIZE * i, jobs.get(i));
         int r = callArea(prepareMany, arr, jobs.size());
@@ -385,7 +435,7 @@ final class CoreInstance {
     SchemaStatus checkSchema(Integer schemaVersion, String functionArguments) {
         long fd = 0, fp = 0, fl = 0;
         if (functionArguments != null) {
-            byte[] f = functionArguments.getBytes(StandardCharsets.UTF_8);
+            byte[] f = utf8(functionArguments, "function_arguments");
             fd = 1;
             fp = lowerBytes(f);
             fl = f.length;

@@ -1,6 +1,5 @@
 package dev.awa.enqueue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -156,8 +155,16 @@ public final class Job {
 
         /** Args as a Map (or any value {@link Json#write} accepts). */
         public Builder args(Object value) {
-            argsJson = Json.write(value);
+            argsJson = writeJson(value, "args");
             return this;
+        }
+
+        private static String writeJson(Object value, String field) {
+            try {
+                return Json.write(value);
+            } catch (IllegalArgumentException e) {
+                throw new AwaEnqueueException("invalid_argument", field, field + ": " + e.getMessage(), e);
+            }
         }
 
         public Builder queue(String v) {
@@ -197,7 +204,7 @@ public final class Job {
         }
 
         public Builder metadata(Map<String, ?> value) {
-            metadataJson = value == null ? null : Json.write(value);
+            metadataJson = value == null ? null : writeJson(value, "metadata");
             return this;
         }
 
@@ -222,9 +229,9 @@ public final class Job {
             return this;
         }
 
-        /** Ordering key as UTF-8 text. */
+        /** Ordering key as UTF-8 text (an unpaired surrogate is refused: invalid_argument). */
         public Builder orderingKey(String key) {
-            orderingKey = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+            orderingKey = key == null ? null : CoreInstance.utf8(key, "ordering_key");
             return this;
         }
 

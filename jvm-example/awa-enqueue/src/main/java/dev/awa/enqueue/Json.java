@@ -88,7 +88,10 @@ public final class Json {
         sb.append('"');
     }
 
-    /** Parses one JSON value; throws {@link IllegalArgumentException} on malformed text. */
+    /**
+     * Parses one JSON value; throws {@link IllegalArgumentException} on malformed text (as
+     * serde_json, also on a string with an unpaired UTF-16 surrogate).
+     */
     public static Object parse(String text) {
         Reader r = new Reader(text);
         r.ws();
@@ -193,7 +196,11 @@ public final class Json {
             while (true) {
                 if (i >= s.length()) throw fail("unterminated string");
                 char c = s.charAt(i++);
-                if (c == '"') return sb.toString();
+                if (c == '"') {
+                    String out = sb.toString();
+                    if (CoreInstance.loneSurrogate(out) >= 0) throw fail("unpaired UTF-16 surrogate in string");
+                    return out;
+                }
                 if (c < 0x20) throw fail("control character in string");
                 if (c != '\\') {
                     sb.append(c);

@@ -120,7 +120,7 @@ public final class UniqueOpts {
         /** The u8 state mask (0..255); null = Awa's default. */
         public Builder states(Integer mask) {
             if (mask != null && (mask < 0 || mask > 255)) {
-                throw new IllegalArgumentException("states is a u8 mask, got " + mask);
+                throw new AwaEnqueueException("invalid_argument", "unique.states", "unique.states is a u8 mask, got " + mask);
             }
             states = mask;
             return this;

@@ -109,6 +109,61 @@ class ApiTest {
         assertEquals("schema_missing", e.code());
     }
 
+    private static void assertInvalidArgument(String field, org.junit.jupiter.api.function.Executable call) {
+        AwaEnqueueException e = assertThrows(AwaEnqueueException.class, call);
+        assertEquals("invalid_argument", e.code(), e.getMessage());
+        assertEquals(field, e.field(), e.getMessage());
+        assertTrue(e.getMessage().contains(field.replaceFirst("^jobs\\[\\d+]\\.", "")), e.getMessage());
+    }
+
+    @Test
+    void valuesOutsideTheWitTypesAreInvalidArguments() {
+        assertInvalidArgument("mask", () -> awa.uniqueStatesBits(256));
+        assertInvalidArgument("mask", () -> awa.uniqueStatesBits(-1));
+        assertInvalidArgument("shards", () -> awa.shardForOrderingKey(new byte[0], 40000));
+        assertInvalidArgument("partitions", () -> awa.partitionForKey("q", -1, new byte[0]));
+        assertInvalidArgument("partitions", () -> awa.partitionForKey("q", 1L << 32, new byte[0]));
+        assertInvalidArgument("rows", () -> awa.insertManySql(-1));
+        assertInvalidArgument("unique.states", () -> UniqueOpts.builder().states(256));
+        assertInvalidArgument("args", () -> Job.builder("k").args(new Object()));
+        assertInvalidArgument("metadata", () -> Job.builder("k").metadata(Map.of("o", new Object())));
+    }
+
+    @Test
+    void loneSurrogatesAreRefusedNotReplaced() {
+        String lone = "a\ud800b";
+        assertInvalidArgument("kind", () -> awa.prepare(Job.builder(lone).build()));
+        assertInvalidArgument("kind", () -> awa.prepare(Job.builder("\udc00").build()));
+        assertInvalidArgument("args", () -> awa.prepare(Job.of("k", "{\"s\":\"" + lone + "\"}")));
+        assertInvalidArgument("args", () -> awa.prepare(Job.builder("k").args(Map.of("s", lone)).build()));
+        assertInvalidArgument("metadata", () -> awa.prepare(Job.builder("k").metadataJson("\"" + lone + "\"").build()));
+        assertInvalidArgument("queue", () -> awa.prepare(Job.builder("k").queue(lone).build()));
+        assertInvalidArgument("run_at", () -> awa.prepare(Job.builder("k").runAt(lone).build()));
+        assertInvalidArgument("tags[1]", () -> awa.prepare(Job.builder("k").tags("ok", lone).build()));
+        assertInvalidArgument("ordering_key", () -> Job.builder("k").orderingKey(lone));
+        assertInvalidArgument("jobs[1].args",
+                () -> awa.prepareMany(List.of(Job.of("a", "{}"), Job.of("b", "\"" + lone + "\""))));
+        assertInvalidArgument("jobs[1].kind", () -> awa.buildInsertMany(List.of(Job.of("a", "{}"), Job.of(lone, "{}"))));
+        assertInvalidArgument("kind", () -> awa.uniqueKey(lone, null, null, null));
+        assertInvalidArgument("args", () -> awa.uniqueKey("k", "q", "\"" + lone + "\"", null));
+        assertInvalidArgument("json", () -> awa.canonicalJson("\"" + lone + "\""));
+        assertInvalidArgument("unique.states[1]", () -> awa.uniqueStatesMask(List.of("scheduled", lone)));
+        assertInvalidArgument("queue", () -> awa.partitionForKey(lone, 4, new byte[0]));
+        assertInvalidArgument("name", () -> awa.kindFromTypeName(lone));
+        assertInvalidArgument("function_arguments", () -> awa.checkSchema(43, lone));
+        // a JSON escape of a lone surrogate is text the core refuses itself; a pair is fine
+        AwaEnqueueException e = assertThrows(AwaEnqueueException.class, () -> awa.prepare(Job.of("k", "\"\\ud800\"")));
+        assertEquals("invalid_json", e.code());
+        assertEquals("args", e.field());
+        assertEquals("\"\ud83c\udf89\"", awa.prepare(Job.of("k\ud83c\udf89", "\"\ud83c\udf89\"")).argsJson());
+        // rejected calls leak nothing in the pooled instances
+        int pages = awa.maxIdlePages();
+        for (int i = 0; i < 20_000; i++) {
+            assertThrows(AwaEnqueueException.class, () -> awa.prepare(Job.builder("k").tags("x".repeat(500), lone).build()));
+        }
+        assertEquals(pages, awa.maxIdlePages());
+    }
+
     @Test
     void insertStatementParameters() {
         Job job = Job.builder("send_email").args(Map.of("to", "a@b.com")).queue("email").priority(1).maxAttempts(3)
