@@ -100,14 +100,15 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
     let args = parse_object_text(job.args_json.as_deref(), "args")?;
     let metadata = parse_object_text(job.metadata_json.as_deref(), "metadata")?;
     let run_at = job.run_at.as_deref().map(normalize_run_at).transpose()?;
+    let args_json = canonical::to_canonical(&args);
 
     let (unique_key, unique_states) = match &job.unique {
         Some(u) => (
             Some(
-                unique::unique_key_for(
+                unique::unique_key_canonical(
                     kind,
                     u.by_queue.then_some(queue),
-                    u.by_args.then_some(&args),
+                    u.by_args.then_some(args_json.as_str()),
                     u.by_period,
                 )
                 .to_vec(),
@@ -120,7 +121,7 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
     Ok(Prepared {
         kind: kind.to_string(),
         queue: queue.to_string(),
-        args_json: canonical::to_canonical(&args),
+        args_json,
         state: if run_at.is_some() { "scheduled" } else { "available" },
         priority,
         max_attempts,

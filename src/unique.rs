@@ -18,15 +18,21 @@ pub const DEFAULT_STATES: u8 = 0b0001_1111;
 
 /// Unique key over already parsed args.
 pub fn unique_key_for(kind: &str, queue: Option<&str>, args: Option<&Value>, period_bucket: Option<i64>) -> [u8; 16] {
+    let canonical_args = args.map(canonical::to_canonical);
+    unique_key_canonical(kind, queue, canonical_args.as_deref(), period_bucket)
+}
+
+/// Unique key with args already in canonical JSON form (see [`canonical`]).
+pub fn unique_key_canonical(kind: &str, queue: Option<&str>, canonical_args: Option<&str>, period_bucket: Option<i64>) -> [u8; 16] {
     let mut hasher = blake3::Hasher::new();
     hasher.update(kind.as_bytes());
     if let Some(queue) = queue {
         hasher.update(&[0]);
         hasher.update(queue.as_bytes());
     }
-    if let Some(args) = args {
+    if let Some(args) = canonical_args {
         hasher.update(&[0]);
-        hasher.update(canonical::to_canonical(args).as_bytes());
+        hasher.update(args.as_bytes());
     }
     if let Some(bucket) = period_bucket {
         hasher.update(&[0]);
