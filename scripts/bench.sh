@@ -33,15 +33,21 @@ run rust "${CARGO_TARGET_DIR:-$root/target}/release/bench"
 run node node js/bench/bench.mjs --db
 run go "$tmp/go-bench" "$root"
 if [ -n "$jvm" ]; then
-  run jvm env AWA_ENQUEUE_ROOT="$root" java -cp "jvm-example/example/target/classes:jvm-example/example/target/lib/*" dev.awa.enqueue.example.Bench
+  # One run per storage mode; its enqueueMany uses 1000 small jobs of its own per statement.
+  for mode in canonical queue_storage; do
+    run jvm env AWA_ENQUEUE_ROOT="$root" java -cp "jvm-example/example/target/classes:jvm-example/example/target/lib/*" \
+      dev.awa.enqueue.example.Bench --seconds 5 "$(scripts/new-awa-db.sh "bench_jvm_$mode" "$mode")"
+  done
 else
   echo "== jvm: no runnable bench printing 'jvm prepare: N calls/s' (skipped)" >&2
 fi
 load_end="$(uptime)"
 
 # `jvm prepare: N calls/s` counts as a RESULT line when the JVM bench prints none of its own.
-grep -q '^RESULT host=jvm ' "$tmp/out" ||
-  sed -nE 's/^jvm prepare: ([0-9.]+) calls\/s.*/RESULT host=jvm metric=prepare value=\1 unit=calls\/s/p' "$tmp/out" >>"$tmp/out"
+if ! grep -q '^RESULT host=jvm ' "$tmp/out"; then
+  sed -nE 's/^jvm prepare: ([0-9.]+) calls\/s.*/RESULT host=jvm metric=prepare value=\1 unit=calls\/s/p' "$tmp/out" | head -n 1 >>"$tmp/out"
+  sed -nE 's/^jvm enqueueMany\(1000\) ([a-z_]+): ([0-9.]+) jobs\/s.*/RESULT host=jvm metric=enqueue_many mode=\1 value=\2 unit=jobs\/s/p' "$tmp/out" >>"$tmp/out"
+fi
 grep '^RESULT ' "$tmp/out" >"$tmp/results" || true
 
 python3 - "$tmp/results" <<'PY'
