@@ -11,7 +11,7 @@ cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 rustup_home="${RUSTUP_HOME:-$HOME/.rustup}"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$rustup_home=/rustup --remap-path-prefix=$root=/awa-enqueue"
 cargo build -q --locked -p awa-enqueue --profile wasm --target wasm32-unknown-unknown
-built="target/wasm32-unknown-unknown/wasm/awa_enqueue.wasm"
+built="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/wasm/awa_enqueue.wasm"
 copies=(wasm/awa_enqueue.wasm go-example/awaenqueue/awa_enqueue.wasm)
 if [ "${1:-}" = "--check" ]; then
   status=0

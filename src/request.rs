@@ -97,8 +97,8 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
     for (i, tag) in job.tags.iter().enumerate() {
         reject_nul(tag, &format!("tags[{i}]"))?;
     }
-    let args = parse_object_text(job.args_json.as_deref(), "args")?;
-    let metadata = parse_object_text(job.metadata_json.as_deref(), "metadata")?;
+    let args = parse_json_field(job.args_json.as_deref(), "args")?;
+    let metadata = parse_json_field(job.metadata_json.as_deref(), "metadata")?;
     let run_at = job.run_at.as_deref().map(normalize_run_at).transpose()?;
     let args_json = canonical::to_canonical(&args);
 
@@ -182,7 +182,7 @@ fn in_range(value: Option<i32>, default: i16, min: i16, max: i16, field: &str, c
     Ok(v as i16)
 }
 
-fn parse_object_text(text: Option<&str>, field: &str) -> Result<serde_json::Value, Error> {
+fn parse_json_field(text: Option<&str>, field: &str) -> Result<serde_json::Value, Error> {
     let value = match text {
         Some(t) => canonical::parse(t, field)?,
         None => serde_json::Value::Object(Default::default()),
