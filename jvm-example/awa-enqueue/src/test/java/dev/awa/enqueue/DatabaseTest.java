@@ -76,12 +76,12 @@ class DatabaseTest {
     @ParameterizedTest
     @ValueSource(strings = {"canonical", "queue_storage"})
     void schemaCheck(String mode) throws Exception {
-        try (Connection c = TestSupport.connect(url(mode))) {
+        try (Connection c = PostgresUrl.connect(url(mode))) {
             SchemaStatus s = awa.checkSchema(c);
             assertTrue(s.schemaVersion() >= 40, "version " + s.schemaVersion());
             assertTrue(s.tested());
         }
-        try (Connection c = TestSupport.connect(TestSupport.databaseUrl())) {
+        try (Connection c = PostgresUrl.connect(TestSupport.databaseUrl())) {
             AwaEnqueueException e = assertThrows(AwaEnqueueException.class, () -> awa.checkSchema(c));
             assertEquals("schema_missing", e.code());
         }
@@ -97,7 +97,7 @@ class DatabaseTest {
                 .metadata(Map.of("source", "jvm")).tags("a", "b").unique(UniqueOpts.byArgs()).orderingKey("customer-42")
                 .build();
         Prepared p = awa.prepare(job);
-        try (Connection c = TestSupport.connect(url(mode))) {
+        try (Connection c = PostgresUrl.connect(url(mode))) {
             JobRow row = awa.enqueue(c, job);
             assertTrue(row.id() > 0);
             assertEquals("jvm_row", row.kind());
@@ -131,7 +131,7 @@ class DatabaseTest {
     @ParameterizedTest
     @ValueSource(strings = {"canonical", "queue_storage"})
     void rollbackLeavesNothing(String mode) throws Exception {
-        try (Connection c = TestSupport.connect(url(mode))) {
+        try (Connection c = PostgresUrl.connect(url(mode))) {
             c.setAutoCommit(false);
             awa.enqueue(c, Job.builder("jvm_rollback").argsJson("{}").unique(UniqueOpts.byArgs()).build());
             awa.enqueueMany(c, List.of(Job.of("jvm_rollback", "{\"a\":1}"), Job.of("jvm_rollback", "{\"a\":2}")));
@@ -148,7 +148,7 @@ class DatabaseTest {
     @ValueSource(strings = {"canonical", "queue_storage"})
     void savepointReportsDuplicateWithoutAbortingTheTransaction(String mode) throws Exception {
         Job unique = Job.builder("jvm_dup").args(Map.of("order", 7)).unique(UniqueOpts.byArgs()).build();
-        try (Connection c = TestSupport.connect(url(mode))) {
+        try (Connection c = PostgresUrl.connect(url(mode))) {
             c.setAutoCommit(false);
             Optional<JobRow> first = awa.tryEnqueue(c, unique);
             assertTrue(first.isPresent());
@@ -179,7 +179,7 @@ class DatabaseTest {
     void realAwaWorkerCompletesJvmJobs(String mode) throws Exception {
         String url = TestSupport.newDb("jvm_worker_" + mode, mode);
         List<Long> ids = new ArrayList<>();
-        try (Connection c = TestSupport.connect(url)) {
+        try (Connection c = PostgresUrl.connect(url)) {
             ids.add(awa.enqueue(c, Job.builder("jvm_job").args(Map.of("n", 1, "who", "jvm")).queue("jvm_q").build()).id());
             ids.add(awa.enqueue(c, Job.builder("jvm_job").argsJson("{\"n\":2}").queue("jvm_q")
                     .unique(UniqueOpts.byArgs()).orderingKey("customer-42").tags("t").build()).id());
@@ -198,7 +198,7 @@ class DatabaseTest {
             assertEquals("jvm_q", m.get("queue"));
         }
         assertEquals(ids.stream().sorted().toList(), seen.stream().sorted().toList());
-        try (Connection c = TestSupport.connect(url)) {
+        try (Connection c = PostgresUrl.connect(url)) {
             for (long id : ids) assertEquals("completed", state(c, id), "job " + id);
             // a completed unique job still blocks re-enqueue (default states)
             assertFalse(awa.tryEnqueue(c, Job.builder("jvm_job").argsJson("{ \"n\" : 2 }").queue("jvm_q")
@@ -251,7 +251,7 @@ class DatabaseTest {
     @ValueSource(strings = {"canonical", "queue_storage"})
     void crossLanguageDedupWithAwaPythonProducer(String mode) throws Exception {
         String url = url(mode);
-        try (Connection c = TestSupport.connect(url)) {
+        try (Connection c = PostgresUrl.connect(url)) {
             // Python first, JVM second (different key order and spelling, same value)
             Map<String, Object> py = pythonInsert(url, "ext_job", "default", "{\"n\": 1, \"x\": 1.5, \"s\": \"\\u00e9\"}",
                     "{\"by_args\": true}");
@@ -306,7 +306,7 @@ class DatabaseTest {
     void crossLanguageDedupWithAwaRustProducer(String mode) throws Exception {
         String url = url(mode);
         String queue = "rust_dedup";
-        try (Connection c = TestSupport.connect(url)) {
+        try (Connection c = PostgresUrl.connect(url)) {
             for (Opts o : OPTS) {
                 // Awa's Rust producer first, the JVM second
                 Job jvmJob = Job.builder("rust_first_" + o.name()).argsJson(JVM_ARGS).queue(queue).unique(o.jvm()).build();

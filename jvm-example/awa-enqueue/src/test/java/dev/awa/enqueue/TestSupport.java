@@ -1,14 +1,9 @@
 package dev.awa.enqueue;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -16,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /** Shared helpers for the tests: repository paths, golden files, databases, subprocesses. */
@@ -79,19 +73,6 @@ final class TestSupport {
         return out.get(out.size() - 1).trim();
     }
 
-    /** JDBC connection for a postgres:// URL. */
-    static Connection connect(String url) throws SQLException {
-        URI u = URI.create(url);
-        Properties p = new Properties();
-        if (u.getRawUserInfo() != null) {
-            String[] ui = u.getRawUserInfo().split(":", 2);
-            p.setProperty("user", URLDecoder.decode(ui[0], StandardCharsets.UTF_8));
-            if (ui.length > 1) p.setProperty("password", URLDecoder.decode(ui[1], StandardCharsets.UTF_8));
-        }
-        String host = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
-        String q = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
-        return DriverManager.getConnection("jdbc:postgresql://" + host + u.getRawPath() + q, p);
-    }
 
     static String python() throws Exception {
         List<String> out = run(Duration.ofMinutes(5), root().resolve("scripts/setup-python.sh").toString());

@@ -1,6 +1,7 @@
 package dev.awa.enqueue.example;
 
 import dev.awa.enqueue.AwaEnqueue;
+import dev.awa.enqueue.PostgresUrl;
 import dev.awa.enqueue.AwaEnqueueException;
 import dev.awa.enqueue.Job;
 import dev.awa.enqueue.conformance.ConformanceMain;
@@ -118,7 +119,7 @@ public final class Bench {
         for (int i = 0; i < 1000; i++) {
             batch.add(Job.builder("bench_job").argsJson("{\"i\":" + i + "}").queue("jvm_bench").build());
         }
-        try (Connection conn = Example.connect(url)) {
+        try (Connection conn = PostgresUrl.connect(url)) {
             String engine;
             try (var st = conn.createStatement(); var rs = st.executeQuery("SELECT awa.active_storage_engine()")) {
                 rs.next();

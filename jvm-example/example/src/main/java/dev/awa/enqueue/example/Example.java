@@ -1,22 +1,18 @@
 package dev.awa.enqueue.example;
 
 import dev.awa.enqueue.AwaEnqueue;
+import dev.awa.enqueue.PostgresUrl;
 import dev.awa.enqueue.Hex;
 import dev.awa.enqueue.Job;
 import dev.awa.enqueue.JobRow;
 import dev.awa.enqueue.Partition;
 import dev.awa.enqueue.SchemaStatus;
 import dev.awa.enqueue.UniqueOpts;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * Enqueues a few jobs into an Awa database over JDBC: a plain job, a unique job and a duplicate
@@ -29,7 +25,7 @@ public final class Example {
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : System.getenv("DATABASE_URL");
         if (url == null) throw new IllegalArgumentException("pass a postgres:// URL or set DATABASE_URL");
-        try (AwaEnqueue awa = AwaEnqueue.create(); Connection conn = connect(url)) {
+        try (AwaEnqueue awa = AwaEnqueue.create(); Connection conn = PostgresUrl.connect(url)) {
             SchemaStatus schema = awa.checkSchema(conn);
             System.out.printf("awa schema version %d (tested: %s), module contract %s%n",
                     schema.schemaVersion(), schema.tested(), awa.contract());
@@ -64,17 +60,4 @@ public final class Example {
                 r.kind(), r.queue(), r.state(), r.priority(), r.argsJson(), Hex.encode(r.uniqueKey()));
     }
 
-    /** JDBC connection for a libpq-style postgres:// URL. */
-    public static Connection connect(String url) throws SQLException {
-        URI u = URI.create(url);
-        Properties p = new Properties();
-        if (u.getRawUserInfo() != null) {
-            String[] ui = u.getRawUserInfo().split(":", 2);
-            p.setProperty("user", URLDecoder.decode(ui[0], StandardCharsets.UTF_8));
-            if (ui.length > 1) p.setProperty("password", URLDecoder.decode(ui[1], StandardCharsets.UTF_8));
-        }
-        String host = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
-        String q = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
-        return DriverManager.getConnection("jdbc:postgresql://" + host + u.getRawPath() + q, p);
-    }
 }
