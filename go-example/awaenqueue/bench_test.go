@@ -28,13 +28,19 @@ func benchJobs(bl *Builder) []Job {
 	}
 }
 
-func BenchmarkPrepare(b *testing.B) {
+// newBenchBuilder returns a Builder closed when the benchmark ends.
+func newBenchBuilder(b *testing.B) (context.Context, *Builder) {
 	ctx := context.Background()
 	bl, err := New(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer bl.Close(ctx)
+	b.Cleanup(func() { bl.Close(ctx) })
+	return ctx, bl
+}
+
+func BenchmarkPrepare(b *testing.B) {
+	ctx, bl := newBenchBuilder(b)
 	jobs := benchJobs(bl)
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -46,12 +52,7 @@ func BenchmarkPrepare(b *testing.B) {
 }
 
 func BenchmarkPrepareParallel(b *testing.B) {
-	ctx := context.Background()
-	bl, err := New(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bl.Close(ctx)
+	ctx, bl := newBenchBuilder(b)
 	jobs := benchJobs(bl)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -65,12 +66,7 @@ func BenchmarkPrepareParallel(b *testing.B) {
 }
 
 func BenchmarkKindFromTypeName(b *testing.B) {
-	ctx := context.Background()
-	bl, err := New(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bl.Close(ctx)
+	ctx, bl := newBenchBuilder(b)
 	for b.Loop() {
 		if _, err := bl.KindFromTypeName(ctx, "HTMLToPDF"); err != nil {
 			b.Fatal(err)
@@ -86,12 +82,7 @@ func BenchmarkEnqueueMany(b *testing.B) {
 	if url == "" {
 		b.Skip("AWA_BENCH_DATABASE_URL is not set")
 	}
-	ctx := context.Background()
-	bl, err := New(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bl.Close(ctx)
+	ctx, bl := newBenchBuilder(b)
 	db, err := pgxpool.New(ctx, url)
 	if err != nil {
 		b.Fatal(err)
