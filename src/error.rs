@@ -21,17 +21,16 @@ pub enum ErrorCode {
     InvalidPeriod,
     InvalidPartitions,
     EmptyQueueName,
+    ConflictingStates,
     EmptyBatch,
-    BatchTooLarge,
     SchemaMissing,
     SchemaTooOld,
-    SchemaTooNew,
     FunctionMissing,
     FunctionSignatureMismatch,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidJson,
         ErrorCode::JsonTooDeep,
         ErrorCode::NumberOutOfRange,
@@ -47,11 +46,10 @@ impl ErrorCode {
         ErrorCode::InvalidPeriod,
         ErrorCode::InvalidPartitions,
         ErrorCode::EmptyQueueName,
+        ErrorCode::ConflictingStates,
         ErrorCode::EmptyBatch,
-        ErrorCode::BatchTooLarge,
         ErrorCode::SchemaMissing,
         ErrorCode::SchemaTooOld,
-        ErrorCode::SchemaTooNew,
         ErrorCode::FunctionMissing,
         ErrorCode::FunctionSignatureMismatch,
     ];
@@ -73,11 +71,10 @@ impl ErrorCode {
             ErrorCode::InvalidPeriod => "invalid_period",
             ErrorCode::InvalidPartitions => "invalid_partitions",
             ErrorCode::EmptyQueueName => "empty_queue_name",
+            ErrorCode::ConflictingStates => "conflicting_states",
             ErrorCode::EmptyBatch => "empty_batch",
-            ErrorCode::BatchTooLarge => "batch_too_large",
             ErrorCode::SchemaMissing => "schema_missing",
             ErrorCode::SchemaTooOld => "schema_too_old",
-            ErrorCode::SchemaTooNew => "schema_too_new",
             ErrorCode::FunctionMissing => "function_missing",
             ErrorCode::FunctionSignatureMismatch => "function_signature_mismatch",
         }
@@ -93,12 +90,16 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error { code, field: field.into(), message: message.into() }
+        Error {
+            code,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
-    /// Prefix the field, e.g. `priority` becomes `jobs[3].priority`.
-    pub fn within(mut self, prefix: &str) -> Self {
-        self.field = if self.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", self.field) };
+    /// The error of job `index` of a batch: `priority` becomes `jobs[3].priority`.
+    pub fn within_batch(mut self, index: usize) -> Self {
+        self.field = batch_field(index, &self.field);
         self
     }
 }
@@ -108,9 +109,125 @@ impl fmt::Display for Error {
         if self.field.is_empty() {
             write!(f, "{}: {}", self.code.as_str(), self.message)
         } else {
-            write!(f, "{} ({}): {}", self.code.as_str(), self.field, self.message)
+            write!(
+                f,
+                "{} ({}): {}",
+                self.code.as_str(),
+                self.field,
+                self.message
+            )
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// The field of job `index` of a batch: `priority` becomes `jobs[3].priority`.
+pub fn batch_field(index: usize, field: &str) -> String {
+    if field.is_empty() {
+        format!("jobs[{index}]")
+    } else {
+        format!("jobs[{index}].{field}")
+    }
+}
+
+/// How a host spells error fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldStyle {
+    /// The contract's snake_case (`jobs[3].max_attempts`), as in the conformance format.
+    Contract,
+    /// camelCase (JavaScript, Java): `jobs[3].maxAttempts`, `unique.byPeriod`.
+    Camel,
+    /// Go: job properties as exported struct fields (`jobs[3].MaxAttempts`,
+    /// `Unique.ByPeriod`), other names camelCase.
+    Go,
+}
+
+/// Job properties (and `unique`'s options), the names that Go spells as struct fields.
+const JOB_PROPERTIES: [&str; 10] = [
+    "kind",
+    "args",
+    "queue",
+    "priority",
+    "max_attempts",
+    "run_at",
+    "metadata",
+    "tags",
+    "unique",
+    "ordering_key",
+];
+const UNIQUE_PROPERTIES: [&str; 4] = ["by_queue", "by_args", "by_period", "states"];
+/// Names that are not input properties and keep their contract spelling.
+const VERBATIM: [&str; 1] = ["insert_job_compat"];
+
+/// An error `field` (contract spelling) in a host's spelling; `[i]` indexes are kept.
+pub fn field_name(field: &str, style: FieldStyle) -> String {
+    if style == FieldStyle::Contract {
+        return field.to_string();
+    }
+    let mut parent: Option<&str> = None;
+    let mut out = Vec::new();
+    for (depth, segment) in field.split('.').enumerate() {
+        let (name, index) = segment
+            .find('[')
+            .map_or((segment, ""), |at| segment.split_at(at));
+        let in_job = depth == 0 || parent == Some("jobs");
+        let property = (in_job && JOB_PROPERTIES.contains(&name))
+            || (parent == Some("unique") && UNIQUE_PROPERTIES.contains(&name));
+        let spelled = if VERBATIM.contains(&name) {
+            name.to_string()
+        } else {
+            camel(name, style == FieldStyle::Go && property)
+        };
+        out.push(format!("{spelled}{index}"));
+        parent = Some(name);
+    }
+    out.join(".")
+}
+
+fn camel(snake: &str, upper_first: bool) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = upper_first;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_in_host_spelling() {
+        let cases = [
+            (
+                "jobs[3].unique.by_period",
+                "jobs[3].unique.byPeriod",
+                "jobs[3].Unique.ByPeriod",
+            ),
+            ("max_attempts", "maxAttempts", "MaxAttempts"),
+            ("tags[1]", "tags[1]", "Tags[1]"),
+            ("jobs", "jobs", "jobs"),
+            ("period_seconds", "periodSeconds", "periodSeconds"),
+            (
+                "insert_job_compat",
+                "insert_job_compat",
+                "insert_job_compat",
+            ),
+            ("", "", ""),
+        ];
+        for (contract, camel, go) in cases {
+            assert_eq!(field_name(contract, FieldStyle::Contract), contract);
+            assert_eq!(field_name(contract, FieldStyle::Camel), camel);
+            assert_eq!(field_name(contract, FieldStyle::Go), go);
+        }
+    }
+}

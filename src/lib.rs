@@ -8,15 +8,19 @@ pub mod kind;
 pub mod ordering;
 pub mod request;
 pub mod schema;
+pub mod sql;
 pub mod unique;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use error::{Error, ErrorCode};
-pub use request::{insert_many_sql, insert_sql, prepare, prepare_many, Job, Prepared, UniqueOpts};
+pub use error::{field_name, Error, ErrorCode, FieldStyle};
+pub use request::{prepare, prepare_many, Job, Prepared, ResolvedUnique, Timestamp, UniqueOpts};
+pub use sql::{
+    existing_job_sql, insert_many_binds, insert_many_sql, insert_sql, try_insert_sql, Placeholders,
+};
 
 /// Awa release whose `insert_job_compat` contract this build speaks.
 pub const AWA_VERSION: &str = "0.6.9";
 /// Version of the WIT interface layout; hosts with hand-written glue refuse any other.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;

@@ -1,9 +1,13 @@
 //! Request builder: a job description becomes exactly the 12 values awa-model 0.6.9's
 //! `prepare_raw_job_insert` produces, validated against everything `awa.insert_job_compat`
-//! would reject, plus the SQL that binds them (every parameter cast from text-friendly types).
+//! would reject. The SQL that binds them is in [`crate::sql`].
+//!
+//! Check order (the first failure is reported): kind, queue, priority, max_attempts, tags,
+//! args, metadata, run_at, unique.
 
 use crate::canonical;
 use crate::error::{Error, ErrorCode};
+use crate::sql;
 use crate::unique::{self, DEFAULT_STATES};
 use chrono::{DateTime, Datelike, SecondsFormat, TimeZone, Utc};
 
@@ -15,22 +19,57 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// NOTIFY channel `awa:<queue>` must stay below 64 bytes.
 pub const MAX_QUEUE_BYTES: usize = 59;
 pub const MAX_TAGS: usize = 20;
-/// 12 parameters per row, PostgreSQL allows 65535 bind parameters per statement.
-pub const MAX_BATCH_ROWS: usize = 65535 / 12;
 
-/// Uniqueness options (awa-model `UniqueOpts`). Default: by_args only, states 31.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Uniqueness options (awa-model `UniqueOpts`); `None` takes Awa's default: by_args on,
+/// by_queue off, no period, states 31 (scheduled..retryable). States come as a mask or as
+/// state names, not both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UniqueOpts {
+    pub by_queue: Option<bool>,
+    pub by_args: Option<bool>,
+    pub by_period: Option<i64>,
+    pub states: Option<u8>,
+    pub state_names: Option<Vec<String>>,
+}
+
+/// [`UniqueOpts`] with Awa's defaults applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvedUnique {
     pub by_queue: bool,
     pub by_args: bool,
     pub by_period: Option<i64>,
     pub states: u8,
 }
 
-impl Default for UniqueOpts {
-    fn default() -> Self {
-        UniqueOpts { by_queue: false, by_args: true, by_period: None, states: DEFAULT_STATES }
+impl UniqueOpts {
+    /// Awa's defaults (`UniqueOpts::default()` in awa-model) for every option left out.
+    pub fn resolve(&self) -> Result<ResolvedUnique, Error> {
+        let states = match (self.states, &self.state_names) {
+            (Some(_), Some(_)) => {
+                return Err(Error::new(
+                    ErrorCode::ConflictingStates,
+                    "unique.states",
+                    "give the unique states as a mask or as state names, not both",
+                ))
+            }
+            (Some(mask), None) => mask,
+            (None, Some(names)) => unique::states_mask(names)?,
+            (None, None) => DEFAULT_STATES,
+        };
+        Ok(ResolvedUnique {
+            by_queue: self.by_queue.unwrap_or(false),
+            by_args: self.by_args.unwrap_or(true),
+            by_period: self.by_period,
+            states,
+        })
     }
+}
+
+/// An instant: seconds since the Unix epoch and nanoseconds (0..=999,999,999).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    pub seconds: i64,
+    pub nanos: u32,
 }
 
 /// A job as a producer describes it. `None` takes Awa's default.
@@ -40,10 +79,12 @@ pub struct Job {
     /// JSON text, any spelling; `None` means `{}`.
     pub args_json: Option<String>,
     pub queue: Option<String>,
-    pub priority: Option<i32>,
-    pub max_attempts: Option<i32>,
+    pub priority: Option<i64>,
+    pub max_attempts: Option<i64>,
     /// RFC 3339 timestamp; when set the job starts `scheduled` (Awa's rule, even in the past).
     pub run_at: Option<String>,
+    /// The same option as an instant (give one of `run_at` and `run_at_time`).
+    pub run_at_time: Option<Timestamp>,
     /// JSON text; `None` means `{}`.
     pub metadata_json: Option<String>,
     pub tags: Vec<String>,
@@ -70,6 +111,13 @@ pub struct Prepared {
     pub ordering_key: Option<Vec<u8>>,
 }
 
+impl Prepared {
+    /// The text binds of [`sql::insert_sql`], `$1..$12` (`None` = NULL).
+    pub fn binds(&self) -> Vec<Option<String>> {
+        sql::binds(self)
+    }
+}
+
 pub fn prepare(job: &Job) -> Result<Prepared, Error> {
     let kind = checked_name(&job.kind, "kind", ErrorCode::KindTooLong)?;
     let queue = job.queue.as_deref().unwrap_or(DEFAULT_QUEUE);
@@ -84,9 +132,22 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
             ),
         ));
     }
-    let priority = in_range(job.priority, DEFAULT_PRIORITY, 1, 4, "priority", ErrorCode::PriorityOutOfRange)?;
-    let max_attempts =
-        in_range(job.max_attempts, DEFAULT_MAX_ATTEMPTS, 1, 1000, "max_attempts", ErrorCode::MaxAttemptsOutOfRange)?;
+    let priority = in_range(
+        job.priority,
+        DEFAULT_PRIORITY,
+        1,
+        4,
+        "priority",
+        ErrorCode::PriorityOutOfRange,
+    )?;
+    let max_attempts = in_range(
+        job.max_attempts,
+        DEFAULT_MAX_ATTEMPTS,
+        1,
+        1000,
+        "max_attempts",
+        ErrorCode::MaxAttemptsOutOfRange,
+    )?;
     if job.tags.len() > MAX_TAGS {
         return Err(Error::new(
             ErrorCode::TooManyTags,
@@ -99,10 +160,22 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
     }
     let args = parse_json_field(job.args_json.as_deref(), "args")?;
     let metadata = parse_json_field(job.metadata_json.as_deref(), "metadata")?;
-    let run_at = job.run_at.as_deref().map(normalize_run_at).transpose()?;
+    let run_at = match (&job.run_at, job.run_at_time) {
+        (Some(_), Some(_)) => {
+            return Err(Error::new(
+                ErrorCode::InvalidRunAt,
+                "run_at",
+                "give run_at as text or as a time, not both",
+            ))
+        }
+        (Some(text), None) => Some(normalize_run_at(text)?),
+        (None, Some(t)) => Some(run_at_from_timestamp(t)?),
+        (None, None) => None,
+    };
+    let unique = job.unique.as_ref().map(UniqueOpts::resolve).transpose()?;
     let args_json = canonical::to_canonical(&args);
 
-    let (unique_key, unique_states) = match &job.unique {
+    let (unique_key, unique_states) = match unique {
         Some(u) => (
             Some(
                 unique::unique_key_canonical(
@@ -122,7 +195,11 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
         kind: kind.to_string(),
         queue: queue.to_string(),
         args_json,
-        state: if run_at.is_some() { "scheduled" } else { "available" },
+        state: if run_at.is_some() {
+            "scheduled"
+        } else {
+            "available"
+        },
         priority,
         max_attempts,
         run_at,
@@ -136,22 +213,17 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
 
 /// All-or-nothing preparation of a batch; errors name the job as `jobs[i]`.
 pub fn prepare_many(jobs: &[Job]) -> Result<Vec<Prepared>, Error> {
-    check_batch_size(jobs.len())?;
-    jobs.iter().enumerate().map(|(i, job)| prepare(job).map_err(|e| e.within(&format!("jobs[{i}]")))).collect()
-}
-
-fn check_batch_size(rows: usize) -> Result<(), Error> {
-    if rows == 0 {
-        return Err(Error::new(ErrorCode::EmptyBatch, "jobs", "a batch needs at least one job"));
-    }
-    if rows > MAX_BATCH_ROWS {
+    if jobs.is_empty() {
         return Err(Error::new(
-            ErrorCode::BatchTooLarge,
+            ErrorCode::EmptyBatch,
             "jobs",
-            format!("a batch has at most {MAX_BATCH_ROWS} jobs (65535 bind parameters), got {rows}"),
+            "a batch needs at least one job",
         ));
     }
-    Ok(())
+    jobs.iter()
+        .enumerate()
+        .map(|(i, job)| prepare(job).map_err(|e| e.within_batch(i)))
+        .collect()
 }
 
 fn checked_name<'a>(value: &'a str, field: &str, too_long: ErrorCode) -> Result<&'a str, Error> {
@@ -169,15 +241,30 @@ fn checked_name<'a>(value: &'a str, field: &str, too_long: ErrorCode) -> Result<
 
 fn reject_nul(value: &str, field: &str) -> Result<(), Error> {
     if value.contains('\0') {
-        return Err(Error::new(ErrorCode::NullByte, field, format!("{field} contains U+0000")));
+        return Err(Error::new(
+            ErrorCode::NullByte,
+            field,
+            format!("{field} contains U+0000"),
+        ));
     }
     Ok(())
 }
 
-fn in_range(value: Option<i32>, default: i16, min: i16, max: i16, field: &str, code: ErrorCode) -> Result<i16, Error> {
-    let v = value.unwrap_or(i32::from(default));
-    if v < i32::from(min) || v > i32::from(max) {
-        return Err(Error::new(code, field, format!("{field} must be between {min} and {max}, got {v}")));
+fn in_range(
+    value: Option<i64>,
+    default: i16,
+    min: i16,
+    max: i16,
+    field: &str,
+    code: ErrorCode,
+) -> Result<i16, Error> {
+    let v = value.unwrap_or(i64::from(default));
+    if v < i64::from(min) || v > i64::from(max) {
+        return Err(Error::new(
+            code,
+            field,
+            format!("{field} must be between {min} and {max}, got {v}"),
+        ));
     }
     Ok(v as i16)
 }
@@ -191,69 +278,63 @@ fn parse_json_field(text: Option<&str>, field: &str) -> Result<serde_json::Value
     Ok(value)
 }
 
+fn invalid_run_at(text: &str, why: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidRunAt,
+        "run_at",
+        format!("run_at {text:?} is not a valid RFC 3339 timestamp: {why}"),
+    )
+}
+
 /// Parse an RFC 3339 timestamp and render it in UTC, truncated to microseconds toward
 /// 2000-01-01 (PostgreSQL's epoch) as awa-model's driver encodes it.
 pub fn normalize_run_at(text: &str) -> Result<String, Error> {
-    let invalid = |why: &str| {
-        Error::new(ErrorCode::InvalidRunAt, "run_at", format!("run_at {text:?} is not a valid RFC 3339 timestamp: {why}"))
-    };
-    let parsed = DateTime::parse_from_rfc3339(text).map_err(|e| invalid(&e.to_string()))?;
+    let parsed =
+        DateTime::parse_from_rfc3339(text).map_err(|e| invalid_run_at(text, &e.to_string()))?;
     if parsed.timestamp_subsec_nanos() >= 1_000_000_000 {
-        return Err(invalid("leap seconds are not supported"));
+        return Err(invalid_run_at(text, "leap seconds are not supported"));
     }
-    let utc = parsed.with_timezone(&Utc);
+    render_run_at(parsed.with_timezone(&Utc))
+        .ok_or_else(|| invalid_run_at(text, "the UTC year must be between 0001 and 9999"))
+}
+
+/// `run_at` from an instant (host date/time values), with the same range and truncation.
+pub fn run_at_from_timestamp(t: Timestamp) -> Result<String, Error> {
+    let invalid = |why: &str| {
+        Error::new(
+            ErrorCode::InvalidRunAt,
+            "run_at",
+            format!(
+                "run_at ({} s, {} ns) is not a valid time: {why}",
+                t.seconds, t.nanos
+            ),
+        )
+    };
+    if t.nanos >= 1_000_000_000 {
+        return Err(invalid("nanoseconds must be below 1,000,000,000"));
+    }
+    let utc = Utc
+        .timestamp_opt(t.seconds, t.nanos)
+        .single()
+        .ok_or_else(|| invalid("out of range"))?;
+    render_run_at(utc).ok_or_else(|| invalid("the UTC year must be between 0001 and 9999"))
+}
+
+/// RFC 3339 UTC text, truncated to microseconds toward 2000-01-01; `None` outside years 1..9999.
+fn render_run_at(utc: DateTime<Utc>) -> Option<String> {
     if !(1..=9999).contains(&utc.year()) {
-        return Err(invalid("the UTC year must be between 0001 and 9999"));
+        return None;
     }
-    let pg_epoch = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single().ok_or_else(|| invalid("epoch"))?;
-    let nanos = i128::from(utc.timestamp()) * 1_000_000_000 + i128::from(utc.timestamp_subsec_nanos());
+    let pg_epoch = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single()?;
+    let nanos =
+        i128::from(utc.timestamp()) * 1_000_000_000 + i128::from(utc.timestamp_subsec_nanos());
     let epoch_nanos = i128::from(pg_epoch.timestamp()) * 1_000_000_000;
     let micros_since_pg = (nanos - epoch_nanos) / 1000;
     let total_nanos = epoch_nanos + micros_since_pg * 1000;
     let secs = total_nanos.div_euclid(1_000_000_000) as i64;
     let sub = total_nanos.rem_euclid(1_000_000_000) as u32;
-    let truncated = Utc.timestamp_opt(secs, sub).single().ok_or_else(|| invalid("out of range"))?;
-    Ok(truncated.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-}
-
-const PARAM_CASTS: [&str; 12] = [
-    "::text",
-    "::text",
-    "::text::jsonb",
-    "::text::awa.job_state",
-    "::smallint",
-    "::smallint",
-    "::text::timestamptz",
-    "::text::jsonb",
-    "::text[]",
-    "::bytea",
-    "::text::bit(8)",
-    "::bytea",
-];
-
-const COLUMNS: &str =
-    "kind, queue, args, state, priority, max_attempts, run_at, metadata, tags, unique_key, unique_states, ordering_key";
-
-fn row_params(first: usize) -> String {
-    PARAM_CASTS.iter().enumerate().map(|(i, cast)| format!("${}{cast}", first + i)).collect::<Vec<_>>().join(", ")
-}
-
-/// One job: returns the `awa.jobs` row plus `state_str` (the state as text).
-pub fn insert_sql() -> String {
-    format!("SELECT *, state::text AS state_str FROM awa.insert_job_compat({})", row_params(1))
-}
-
-/// `rows` jobs in one atomic statement (12 parameters per row, in job order); rows come back in
-/// input order.
-pub fn insert_many_sql(rows: usize) -> Result<String, Error> {
-    check_batch_size(rows)?;
-    let values = (0..rows).map(|i| format!("({i}, {})", row_params(1 + 12 * i))).collect::<Vec<_>>().join(", ");
-    let args = COLUMNS.split(", ").map(|c| format!("input.{c}")).collect::<Vec<_>>().join(", ");
-    Ok(format!(
-        "WITH input (ord, {COLUMNS}) AS (VALUES {values}) \
-         SELECT inserted.*, inserted.state::text AS state_str FROM input \
-         CROSS JOIN LATERAL awa.insert_job_compat({args}) AS inserted ORDER BY input.ord"
-    ))
+    let truncated = Utc.timestamp_opt(secs, sub).single()?;
+    Some(truncated.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
 #[cfg(test)]
@@ -262,17 +343,99 @@ mod tests {
 
     #[test]
     fn run_at_truncates_toward_pg_epoch() {
-        assert_eq!(normalize_run_at("2026-11-28T01:02:03.123456789+13:00").unwrap(), "2026-11-27T12:02:03.123456Z");
-        assert_eq!(normalize_run_at("1999-12-31T23:59:59.9999999Z").unwrap(), "2000-01-01T00:00:00Z");
-        assert_eq!(normalize_run_at("2026-11-28").unwrap_err().code, ErrorCode::InvalidRunAt);
-        assert_eq!(normalize_run_at("2026-12-31T23:59:60Z").unwrap_err().code, ErrorCode::InvalidRunAt);
+        assert_eq!(
+            normalize_run_at("2026-11-28T01:02:03.123456789+13:00").unwrap(),
+            "2026-11-27T12:02:03.123456Z"
+        );
+        assert_eq!(
+            normalize_run_at("1999-12-31T23:59:59.9999999Z").unwrap(),
+            "2000-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            normalize_run_at("2026-11-28").unwrap_err().code,
+            ErrorCode::InvalidRunAt
+        );
+        assert_eq!(
+            normalize_run_at("2026-12-31T23:59:60Z").unwrap_err().code,
+            ErrorCode::InvalidRunAt
+        );
     }
 
     #[test]
-    fn sql_numbers_parameters_per_row() {
-        let sql = insert_many_sql(2).unwrap();
-        assert!(sql.contains("(1, $13::text, $14::text,") && sql.ends_with("ORDER BY input.ord"));
-        assert_eq!(insert_many_sql(0).unwrap_err().code, ErrorCode::EmptyBatch);
-        assert_eq!(insert_many_sql(MAX_BATCH_ROWS + 1).unwrap_err().code, ErrorCode::BatchTooLarge);
+    fn run_at_from_an_instant_matches_the_text_path() {
+        let t = Timestamp {
+            seconds: 1_764_288_000,
+            nanos: 123_456_789,
+        };
+        assert_eq!(
+            run_at_from_timestamp(t).unwrap(),
+            normalize_run_at("2025-11-28T00:00:00.123456789Z").unwrap()
+        );
+        let before = Timestamp {
+            seconds: 946_684_799,
+            nanos: 999_999_999,
+        };
+        assert_eq!(
+            run_at_from_timestamp(before).unwrap(),
+            "2000-01-01T00:00:00Z"
+        );
+        assert_eq!(
+            run_at_from_timestamp(Timestamp {
+                seconds: 0,
+                nanos: 1_000_000_000
+            })
+            .unwrap_err()
+            .code,
+            ErrorCode::InvalidRunAt
+        );
+        assert_eq!(
+            run_at_from_timestamp(Timestamp {
+                seconds: i64::MAX,
+                nanos: 0
+            })
+            .unwrap_err()
+            .code,
+            ErrorCode::InvalidRunAt
+        );
+        let both = Job {
+            kind: "k".into(),
+            run_at: Some("2026-01-01T00:00:00Z".into()),
+            run_at_time: Some(t),
+            ..Job::default()
+        };
+        assert_eq!(prepare(&both).unwrap_err().code, ErrorCode::InvalidRunAt);
+    }
+
+    #[test]
+    fn unique_defaults_are_awas() {
+        let u = UniqueOpts {
+            by_args: Some(true),
+            ..UniqueOpts::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            u,
+            ResolvedUnique {
+                by_queue: false,
+                by_args: true,
+                by_period: None,
+                states: DEFAULT_STATES
+            }
+        );
+        let names = UniqueOpts {
+            state_names: Some(vec!["running".into()]),
+            ..UniqueOpts::default()
+        };
+        assert_eq!(names.resolve().unwrap().states, 4);
+        let both = UniqueOpts {
+            states: Some(1),
+            state_names: Some(vec![]),
+            ..UniqueOpts::default()
+        };
+        assert_eq!(
+            both.resolve().unwrap_err().code,
+            ErrorCode::ConflictingStates
+        );
     }
 }

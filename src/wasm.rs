@@ -1,7 +1,7 @@
 //! WIT exports (wasm32 only): marshalling between the canonical ABI and the core modules.
 
 use self::exports::awa::enqueue::core as wit;
-use crate::{canonical, kind, ordering, request, schema, unique};
+use crate::{canonical, error, kind, ordering, request, schema, sql, unique};
 
 wit_bindgen::generate!({ path: "wit", world: "awa-enqueue" });
 
@@ -10,7 +10,11 @@ export!(Component);
 
 impl From<crate::Error> for wit::Error {
     fn from(e: crate::Error) -> Self {
-        wit::Error { code: e.code.as_str().to_string(), field: e.field, message: e.message }
+        wit::Error {
+            code: e.code.as_str().to_string(),
+            field: e.field,
+            message: e.message,
+        }
     }
 }
 
@@ -22,6 +26,10 @@ fn job_from_wit(j: wit::Job) -> request::Job {
         priority: j.priority,
         max_attempts: j.max_attempts,
         run_at: j.run_at,
+        run_at_time: j.run_at_time.map(|t| request::Timestamp {
+            seconds: t.seconds,
+            nanos: t.nanos,
+        }),
         metadata_json: j.metadata_json,
         tags: j.tags,
         unique: j.unique.map(|u| request::UniqueOpts {
@@ -29,12 +37,14 @@ fn job_from_wit(j: wit::Job) -> request::Job {
             by_args: u.by_args,
             by_period: u.by_period,
             states: u.states,
+            state_names: u.state_names,
         }),
         ordering_key: j.ordering_key,
     }
 }
 
 fn prepared_to_wit(p: request::Prepared) -> wit::Prepared {
+    let binds = p.binds();
     wit::Prepared {
         kind: p.kind,
         queue: p.queue,
@@ -48,6 +58,14 @@ fn prepared_to_wit(p: request::Prepared) -> wit::Prepared {
         unique_key: p.unique_key,
         unique_states: p.unique_states,
         ordering_key: p.ordering_key,
+        binds,
+    }
+}
+
+fn placeholders(p: wit::Placeholders) -> sql::Placeholders {
+    match p {
+        wit::Placeholders::Dollar => sql::Placeholders::Dollar,
+        wit::Placeholders::Question => sql::Placeholders::Question,
     }
 }
 
@@ -71,7 +89,10 @@ impl wit::Guest for Component {
         args_json: Option<String>,
         period_bucket: Option<i64>,
     ) -> Result<Vec<u8>, wit::Error> {
-        Ok(unique::unique_key(&kind, queue.as_deref(), args_json.as_deref(), period_bucket)?.to_vec())
+        Ok(
+            unique::unique_key(&kind, queue.as_deref(), args_json.as_deref(), period_bucket)?
+                .to_vec(),
+        )
     }
 
     fn unique_states_bits(mask: u8) -> String {
@@ -98,18 +119,20 @@ impl wit::Guest for Component {
         ordering::partition_hash64(&key)
     }
 
-    fn partition_for_key(logical_queue: String, partitions: u32, key: Vec<u8>) -> Result<wit::Partition, wit::Error> {
+    fn partition_for_key(
+        logical_queue: String,
+        partitions: u32,
+        key: Vec<u8>,
+    ) -> Result<wit::Partition, wit::Error> {
         let p = ordering::partition_for_key(&logical_queue, partitions, &key)?;
-        Ok(wit::Partition { index: p.index, queue: p.queue })
+        Ok(wit::Partition {
+            index: p.index,
+            queue: p.queue,
+        })
     }
 
     fn kind_from_type_name(name: String) -> String {
         kind::kind_from_type_name(&name)
-    }
-
-    fn default_unique_opts() -> wit::UniqueOpts {
-        let d = request::UniqueOpts::default();
-        wit::UniqueOpts { by_queue: d.by_queue, by_args: d.by_args, by_period: d.by_period, states: d.states }
     }
 
     fn prepare(job: wit::Job) -> Result<wit::Prepared, wit::Error> {
@@ -118,15 +141,31 @@ impl wit::Guest for Component {
 
     fn prepare_many(jobs: Vec<wit::Job>) -> Result<Vec<wit::Prepared>, wit::Error> {
         let jobs: Vec<request::Job> = jobs.into_iter().map(job_from_wit).collect();
-        Ok(request::prepare_many(&jobs)?.into_iter().map(prepared_to_wit).collect())
+        Ok(request::prepare_many(&jobs)?
+            .into_iter()
+            .map(prepared_to_wit)
+            .collect())
     }
 
-    fn insert_sql() -> String {
-        request::insert_sql()
+    fn insert_sql(p: wit::Placeholders) -> String {
+        sql::insert_sql(placeholders(p))
     }
 
-    fn insert_many_sql(rows: u32) -> Result<String, wit::Error> {
-        Ok(request::insert_many_sql(rows as usize)?)
+    fn try_insert_sql(p: wit::Placeholders) -> String {
+        sql::try_insert_sql(placeholders(p))
+    }
+
+    fn existing_job_sql(p: wit::Placeholders) -> String {
+        sql::existing_job_sql(placeholders(p))
+    }
+
+    fn insert_many_sql(p: wit::Placeholders) -> String {
+        sql::insert_many_sql(placeholders(p))
+    }
+
+    fn insert_many_binds(jobs: Vec<wit::Job>) -> Result<Vec<String>, wit::Error> {
+        let jobs: Vec<request::Job> = jobs.into_iter().map(job_from_wit).collect();
+        Ok(sql::insert_many_binds(&jobs)?)
     }
 
     fn schema_check_sql() -> String {
@@ -138,6 +177,25 @@ impl wit::Guest for Component {
         function_arguments: Option<String>,
     ) -> Result<wit::SchemaStatus, wit::Error> {
         let s = schema::check_schema(schema_version, function_arguments.as_deref())?;
-        Ok(wit::SchemaStatus { schema_version: s.schema_version, tested: s.tested })
+        Ok(wit::SchemaStatus {
+            schema_version: s.schema_version,
+            tested: s.tested,
+        })
+    }
+
+    fn field_name(field: String, style: wit::FieldStyle) -> String {
+        let style = match style {
+            wit::FieldStyle::Contract => error::FieldStyle::Contract,
+            wit::FieldStyle::Camel => error::FieldStyle::Camel,
+            wit::FieldStyle::Go => error::FieldStyle::Go,
+        };
+        error::field_name(&field, style)
+    }
+
+    fn within_batch(index: u32, error: wit::Error) -> wit::Error {
+        wit::Error {
+            field: error::batch_field(index as usize, &error.field),
+            ..error
+        }
     }
 }

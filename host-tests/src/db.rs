@@ -1,10 +1,8 @@
 //! PostgreSQL helpers for tests and the demo: fresh Awa databases (Awa's own migrator) and
 //! execution of the component's SQL with the prepared values.
 
-use awa_enqueue::Prepared;
-use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::query::Query;
-use sqlx::{PgConnection, Postgres};
+use sqlx::postgres::PgRow;
+use sqlx::PgConnection;
 use std::process::Command;
 
 pub fn database_url() -> Option<String> {
@@ -17,33 +15,50 @@ pub fn new_awa_db(name: &str, mode: &str) -> String {
         .args([name, mode])
         .output()
         .expect("run scripts/new-awa-db.sh");
-    assert!(out.status.success(), "new-awa-db.sh failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf8").trim().to_string()
+    assert!(
+        out.status.success(),
+        "new-awa-db.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("utf8")
+        .trim()
+        .to_string()
 }
 
-/// Bind the 12 prepared values in parameter order, as the SQL's casts expect.
-pub fn bind_prepared<'q>(q: Query<'q, Postgres, PgArguments>, p: &'q Prepared) -> Query<'q, Postgres, PgArguments> {
-    q.bind(&p.kind)
-        .bind(&p.queue)
-        .bind(&p.args_json)
-        .bind(p.state)
-        .bind(p.priority)
-        .bind(p.max_attempts)
-        .bind(&p.run_at)
-        .bind(&p.metadata_json)
-        .bind(&p.tags)
-        .bind(&p.unique_key)
-        .bind(&p.unique_states)
-        .bind(&p.ordering_key)
+/// Run the core's SQL with its text binds, in order (`None` = NULL).
+pub async fn fetch_all<S: AsRef<str>>(
+    conn: &mut PgConnection,
+    sql: &str,
+    binds: &[Option<S>],
+) -> Result<Vec<PgRow>, sqlx::Error> {
+    binds
+        .iter()
+        .fold(sqlx::query(sql), |q, b| {
+            q.bind(b.as_ref().map(AsRef::as_ref))
+        })
+        .fetch_all(conn)
+        .await
 }
 
-pub async fn insert(conn: &mut PgConnection, sql: &str, p: &Prepared) -> Result<PgRow, sqlx::Error> {
-    bind_prepared(sqlx::query(sql), p).fetch_one(conn).await
+/// One job: insert-sql with `Prepared.binds`.
+pub async fn insert(
+    conn: &mut PgConnection,
+    sql: &str,
+    binds: &[Option<String>],
+) -> Result<PgRow, sqlx::Error> {
+    let mut rows = fetch_all(conn, sql, binds).await?;
+    Ok(rows.remove(0))
 }
 
-pub async fn insert_many(conn: &mut PgConnection, sql: &str, jobs: &[Prepared]) -> Result<Vec<PgRow>, sqlx::Error> {
-    let q = jobs.iter().fold(sqlx::query(sql), |q, p| bind_prepared(q, p));
-    q.fetch_all(conn).await
+/// A batch: insert-many-sql with insert-many-binds.
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    sql: &str,
+    binds: &[String],
+) -> Result<Vec<PgRow>, sqlx::Error> {
+    let binds: Vec<Option<&str>> = binds.iter().map(|b| Some(b.as_str())).collect();
+    fetch_all(conn, sql, &binds).await
 }
 
 /// Awa's duplicate outcome: SQLSTATE 23505 on constraint `idx_awa_jobs_unique`.
@@ -60,8 +75,15 @@ pub fn awa_py(args: &[&str]) -> serde_json::Value {
         .output()
         .expect("run .venv-awa/bin/python (scripts/setup-python.sh creates it)");
     let text = String::from_utf8_lossy(&out.stdout);
-    match text.lines().last().map(serde_json::from_str::<serde_json::Value>) {
+    match text
+        .lines()
+        .last()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
         Some(Ok(v)) => v,
-        _ => panic!("awa_py {args:?} failed; stdout {text}; stderr {}", String::from_utf8_lossy(&out.stderr)),
+        _ => panic!(
+            "awa_py {args:?} failed; stdout {text}; stderr {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }

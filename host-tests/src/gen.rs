@@ -30,8 +30,34 @@ impl Rng {
 }
 
 const SPECIAL_CHARS: &[char] = &[
-    '"', '\\', '/', '\u{7f}', '\u{2028}', '\u{2029}', 'é', '日', '本', '\u{1F600}', '\u{1F389}', '\u{e000}', '\u{ffff}',
-    '\u{10ffff}', '\u{1}', '\u{8}', '\u{9}', '\u{a}', '\u{c}', '\u{d}', '\u{1f}', ' ', 'É', 'ß', 'İ', 'Σ', 'ǅ', 'Ⅷ',
+    '"',
+    '\\',
+    '/',
+    '\u{7f}',
+    '\u{2028}',
+    '\u{2029}',
+    'é',
+    '日',
+    '本',
+    '\u{1F600}',
+    '\u{1F389}',
+    '\u{e000}',
+    '\u{ffff}',
+    '\u{10ffff}',
+    '\u{1}',
+    '\u{8}',
+    '\u{9}',
+    '\u{a}',
+    '\u{c}',
+    '\u{d}',
+    '\u{1f}',
+    ' ',
+    'É',
+    'ß',
+    'İ',
+    'Σ',
+    'ǅ',
+    'Ⅷ',
 ];
 
 pub fn gen_char(rng: &mut Rng, allow_nul: bool) -> char {
@@ -60,10 +86,43 @@ pub fn gen_string(rng: &mut Rng, max_chars: usize, allow_nul: bool) -> String {
 }
 
 const SPECIAL_FLOATS: &[f64] = &[
-    0.0, -0.0, 1.0, -1.0, 0.1, 0.2, 0.30000000000000004, 1e21, 1e22, 1e-7, 1.5e-7, 5e-324, 2.2250738585072014e-308,
-    2.225073858507201e-308, 1.7976931348623157e308, -1.7976931348623157e308, 9007199254740992.0, 9007199254740994.0,
-    9223372036854775808.0, 18446744073709551616.0, 123456.789, 1e15, 1e16, 1e17, 0.5, 2.5, 1e100, 4.35, 0.000001,
-    1e-6, 1e-5, 8.41e21, 1.0e-300, 3.141592653589793, 2.718281828459045, 100.0, 1e20,
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.1,
+    0.2,
+    0.30000000000000004,
+    1e21,
+    1e22,
+    1e-7,
+    1.5e-7,
+    5e-324,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    9007199254740992.0,
+    9007199254740994.0,
+    9223372036854775808.0,
+    18446744073709551616.0,
+    123456.789,
+    1e15,
+    1e16,
+    1e17,
+    0.5,
+    2.5,
+    1e100,
+    4.35,
+    0.000001,
+    1e-6,
+    1e-5,
+    8.41e21,
+    1.0e-300,
+    3.141592653589793,
+    2.718281828459045,
+    100.0,
+    1e20,
 ];
 
 pub fn gen_f64(rng: &mut Rng) -> f64 {
@@ -73,7 +132,9 @@ pub fn gen_f64(rng: &mut Rng) -> f64 {
             1 => f64::from_bits(rng.next_u64()),
             2 => {
                 let digits = 1 + rng.below(20);
-                let mantissa: String = (0..digits).map(|_| (b'0' + rng.below(10) as u8) as char).collect();
+                let mantissa: String = (0..digits)
+                    .map(|_| (b'0' + rng.below(10) as u8) as char)
+                    .collect();
                 let exp = rng.below(80) as i32 - 40;
                 format!("{mantissa}e{exp}").parse().unwrap_or(0.0)
             }
@@ -85,14 +146,31 @@ pub fn gen_f64(rng: &mut Rng) -> f64 {
     }
 }
 
-const SPECIAL_INTS: &[i64] = &[0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1, 9007199254740993, -9007199254740993, 255, 12345];
+const SPECIAL_INTS: &[i64] = &[
+    0,
+    1,
+    -1,
+    i64::MAX,
+    i64::MIN,
+    i64::MIN + 1,
+    9007199254740993,
+    -9007199254740993,
+    255,
+    12345,
+];
 
 pub fn gen_number(rng: &mut Rng) -> Value {
     match rng.below(5) {
         0 => Value::from(*rng.pick(SPECIAL_INTS)),
         1 => Value::from(rng.next_u64() as i64 >> rng.below(64)),
-        2 => Value::from(if rng.chance(50) { u64::MAX } else { (1u64 << 63) + rng.next_u64() % (1u64 << 63) }),
-        _ => Number::from_f64(gen_f64(rng)).map(Value::Number).unwrap_or(Value::Null),
+        2 => Value::from(if rng.chance(50) {
+            u64::MAX
+        } else {
+            (1u64 << 63) + rng.next_u64() % (1u64 << 63)
+        }),
+        _ => Number::from_f64(gen_f64(rng))
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
     }
 }
 
@@ -107,7 +185,11 @@ pub fn gen_value(rng: &mut Rng, depth: usize, allow_nul: bool) -> Value {
         };
     }
     if rng.chance(40) {
-        Value::Array((0..rng.below(5)).map(|_| gen_value(rng, depth - 1, allow_nul)).collect())
+        Value::Array(
+            (0..rng.below(5))
+                .map(|_| gen_value(rng, depth - 1, allow_nul))
+                .collect(),
+        )
     } else {
         gen_object(rng, depth, allow_nul)
     }
@@ -116,7 +198,11 @@ pub fn gen_value(rng: &mut Rng, depth: usize, allow_nul: bool) -> Value {
 pub fn gen_object(rng: &mut Rng, depth: usize, allow_nul: bool) -> Value {
     let mut map = Map::new();
     for _ in 0..rng.below(6) {
-        let key = if rng.chance(50) { gen_string(rng, 4, false) } else { gen_string(rng, 8, allow_nul) };
+        let key = if rng.chance(50) {
+            gen_string(rng, 4, false)
+        } else {
+            gen_string(rng, 8, allow_nul)
+        };
         map.insert(key, gen_value(rng, depth.saturating_sub(1), allow_nul));
     }
     Value::Object(map)
@@ -132,7 +218,11 @@ fn ws(rng: &mut Rng, out: &mut String) {
 
 fn hex4(rng: &mut Rng, unit: u32) -> String {
     let s = format!("{unit:04x}");
-    if rng.chance(50) { s.to_uppercase() } else { s }
+    if rng.chance(50) {
+        s.to_uppercase()
+    } else {
+        s
+    }
 }
 
 pub fn spell_string(rng: &mut Rng, s: &str, out: &mut String) {
@@ -173,7 +263,10 @@ fn decimal_midpoint(a: (String, String), b: (String, String)) -> (String, String
     let flen = a.1.len().max(b.1.len());
     let ilen = a.0.len().max(b.0.len()) + 1;
     let digits = |(i, f): &(String, String)| -> Vec<u8> {
-        format!("{:0>ilen$}{:0<flen$}", i, f).bytes().map(|d| d - b'0').collect()
+        format!("{:0>ilen$}{:0<flen$}", i, f)
+            .bytes()
+            .map(|d| d - b'0')
+            .collect()
     };
     let (da, db) = (digits(&a), digits(&b));
     let mut sum = vec![0u8; da.len()];
@@ -193,11 +286,19 @@ fn decimal_midpoint(a: (String, String), b: (String, String)) -> (String, String
     let text: String = sum.iter().map(|d| (b'0' + d) as char).collect();
     let (i, f) = text.split_at(ilen);
     let i = i.trim_start_matches('0');
-    (if i.is_empty() { "0".into() } else { i.into() }, f.trim_end_matches('0').to_string())
+    (
+        if i.is_empty() { "0".into() } else { i.into() },
+        f.trim_end_matches('0').to_string(),
+    )
 }
 
 fn join(neg: bool, (i, f): &(String, String)) -> String {
-    format!("{}{}.{}", if neg { "-" } else { "" }, i, if f.is_empty() { "0" } else { f })
+    format!(
+        "{}{}.{}",
+        if neg { "-" } else { "" },
+        i,
+        if f.is_empty() { "0" } else { f }
+    )
 }
 
 /// A spelling whose correctly rounded value is still `x`, chosen among several families.
@@ -211,9 +312,19 @@ pub fn spell_float(rng: &mut Rng, x: f64) -> String {
             let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
             let exp: i32 = e.parse().unwrap_or(0);
             let e_char = if rng.chance(50) { "e" } else { "E" };
-            let sign = if exp < 0 { "-" } else if rng.chance(50) { "+" } else { "" };
+            let sign = if exp < 0 {
+                "-"
+            } else if rng.chance(50) {
+                "+"
+            } else {
+                ""
+            };
             let pad = "0".repeat(rng.below(3));
-            format!("{}{m}{e_char}{sign}{pad}{}", if neg { "-" } else { "" }, exp.abs())
+            format!(
+                "{}{m}{e_char}{sign}{pad}{}",
+                if neg { "-" } else { "" },
+                exp.abs()
+            )
         }
         2 => join(neg, &exact_decimal(a)),
         3 => {
@@ -221,9 +332,15 @@ pub fn spell_float(rng: &mut Rng, x: f64) -> String {
             let (i, f) = exact_decimal(a);
             let shift = rng.below(5) as i32;
             let digits = format!("{i}{f}");
-            format!("{}0.{}{}e{}", if neg { "-" } else { "" }, "0".repeat(shift as usize), digits, i.len() as i32 + shift)
-                .replacen("e", if rng.chance(50) { "e" } else { "E+" }, 1)
-                .replace("E+-", "E-")
+            format!(
+                "{}0.{}{}e{}",
+                if neg { "-" } else { "" },
+                "0".repeat(shift as usize),
+                digits,
+                i.len() as i32 + shift
+            )
+            .replacen("e", if rng.chance(50) { "e" } else { "E+" }, 1)
+            .replace("E+-", "E-")
         }
         4 if a > 0.0 && a < f64::MAX => {
             // Just below the midpoint with the next double up.

@@ -4,7 +4,7 @@
 //! insert_many vs the component's multi-row SQL, per storage mode, on the same server.
 //! Also prints `RESULT host=... metric=...` summary lines (collected by scripts/bench.sh).
 
-use awa_enqueue::Job;
+use awa_enqueue::{Job, Placeholders};
 use host_tests::backend::Backend;
 use host_tests::cases::{parse_case, Case};
 use host_tests::component::WasmCore;
@@ -12,7 +12,8 @@ use host_tests::db::{database_url, insert_many, new_awa_db};
 use std::time::{Duration, Instant};
 
 fn job_mix() -> Vec<Job> {
-    let text = std::fs::read_to_string(host_tests::repo_root().join("bench/jobs.jsonl")).expect("bench/jobs.jsonl");
+    let text = std::fs::read_to_string(host_tests::repo_root().join("bench/jobs.jsonl"))
+        .expect("bench/jobs.jsonl");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| match parse_case(l).1 {
@@ -39,7 +40,10 @@ fn measure(label: &str, mut f: impl FnMut(usize)) -> f64 {
         }
         best = best.max(n as f64 / start.elapsed().as_secs_f64());
     }
-    println!("{label:<48} {best:>12.0} calls/s {:>8.2} µs/call", 1e6 / best);
+    println!(
+        "{label:<48} {best:>12.0} calls/s {:>8.2} µs/call",
+        1e6 / best
+    );
     best
 }
 
@@ -52,10 +56,26 @@ fn awa_model_params(job: &Job) -> awa_model::InsertParams {
             queue: job.queue.clone().unwrap_or(d.queue),
             priority: job.priority.map(|p| p as i16).unwrap_or(d.priority),
             max_attempts: job.max_attempts.map(|p| p as i16).unwrap_or(d.max_attempts),
-            run_at: job.run_at.as_deref().map(|t| chrono::DateTime::parse_from_rfc3339(t).expect("run_at").to_utc()),
-            metadata: job.metadata_json.as_deref().map(|m| serde_json::from_str(m).expect("metadata")).unwrap_or(d.metadata),
+            run_at: job.run_at.as_deref().map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .expect("run_at")
+                    .to_utc()
+            }),
+            metadata: job
+                .metadata_json
+                .as_deref()
+                .map(|m| serde_json::from_str(m).expect("metadata"))
+                .unwrap_or(d.metadata),
             tags: job.tags.clone(),
-            unique: job.unique.as_ref().map(|u| awa_model::UniqueOpts { by_queue: u.by_queue, by_args: u.by_args, by_period: u.by_period, states: u.states }),
+            unique: job.unique.as_ref().map(|u| {
+                let u = u.resolve().expect("unique options");
+                awa_model::UniqueOpts {
+                    by_queue: u.by_queue,
+                    by_args: u.by_args,
+                    by_period: u.by_period,
+                    states: u.states,
+                }
+            }),
             ordering_key: job.ordering_key.clone(),
             ..Default::default()
         },
@@ -67,11 +87,18 @@ fn main() -> anyhow::Result<()> {
     let k = jobs.len();
     println!("== derivation: {k}-job mix of bench/jobs.jsonl");
     // Same work as ours: parse the JSON text, prepare, and serialize args/metadata as bound.
-    let awa = measure("awa-model (parse + prepare_raw_job_insert + serialize)", |i| {
-        let p = awa_model_params(&jobs[i % k]);
-        let prepared = awa_model::prepare_raw_job_insert(p.kind, p.args, p.opts).expect("prepare");
-        std::hint::black_box((serde_json::to_string(prepared.args()).ok(), serde_json::to_string(prepared.metadata()).ok()));
-    });
+    let awa = measure(
+        "awa-model (parse + prepare_raw_job_insert + serialize)",
+        |i| {
+            let p = awa_model_params(&jobs[i % k]);
+            let prepared =
+                awa_model::prepare_raw_job_insert(p.kind, p.args, p.opts).expect("prepare");
+            std::hint::black_box((
+                serde_json::to_string(prepared.args()).ok(),
+                serde_json::to_string(prepared.metadata()).ok(),
+            ));
+        },
+    );
     let native = measure("awa-enqueue core, native", |i| {
         std::hint::black_box(awa_enqueue::prepare(&jobs[i % k]).expect("prepare"));
     });
@@ -79,8 +106,16 @@ fn main() -> anyhow::Result<()> {
     let component = measure("awa-enqueue core module, wasmtime component", |i| {
         std::hint::black_box(wasm.prepare(&jobs[i % k]).expect("prepare"));
     });
-    println!("ratios: wasmtime/native = {:.2}, native/awa-model = {:.2}", component / native, native / awa);
-    for (host, rate) in [("awa-model", awa), ("rust-native", native), ("rust-wasmtime", component)] {
+    println!(
+        "ratios: wasmtime/native = {:.2}, native/awa-model = {:.2}",
+        component / native,
+        native / awa
+    );
+    for (host, rate) in [
+        ("awa-model", awa),
+        ("rust-native", native),
+        ("rust-wasmtime", component),
+    ] {
         println!("RESULT host={host} metric=prepare value={rate:.0} unit=calls/s");
     }
 
@@ -90,7 +125,9 @@ fn main() -> anyhow::Result<()> {
     };
     let rows = 1000usize;
     let batches = 5usize;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         println!("== batched insert, {rows} rows per statement, {batches} statements, same server");
         for mode in ["canonical", "queue_storage"] {
@@ -106,13 +143,13 @@ fn main() -> anyhow::Result<()> {
             }
             let awa_rate = (rows * batches) as f64 / start.elapsed().as_secs_f64();
             let batch: Vec<Job> = (0..rows).map(|i| plain[i % k].clone()).collect();
-            let sql = wasm.insert_many_sql(rows as u32).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let sql = wasm.insert_many_sql(Placeholders::Dollar);
             let mut conn = pool.acquire().await?;
-            insert_many(&mut conn, &sql, &wasm.prepare_many(&batch).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
+            insert_many(&mut conn, &sql, &wasm.insert_many_binds(&batch).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
             let start = Instant::now();
             for _ in 0..batches {
-                let prepared = wasm.prepare_many(&batch).map_err(|e| anyhow::anyhow!("{e}"))?;
-                insert_many(&mut conn, &sql, &prepared).await?;
+                let binds = wasm.insert_many_binds(&batch).map_err(|e| anyhow::anyhow!("{e}"))?;
+                insert_many(&mut conn, &sql, &binds).await?;
             }
             let ours = (rows * batches) as f64 / start.elapsed().as_secs_f64();
             println!("{mode:<14} awa-model insert_many {awa_rate:>8.0} jobs/s | component + sqlx {ours:>8.0} jobs/s | ratio {:.2}", ours / awa_rate);
