@@ -66,39 +66,23 @@ mod tests {
 
     #[test]
     fn sorts_keys_by_utf8_bytes_and_compacts() {
-        let got =
-            canonical_json("{ \"\\ue000\": 1, \"\u{1F600}\": 2, \"a\": 3, \"B\": 4 }").unwrap();
+        let got = canonical_json("{ \"\\ue000\": 1, \"\u{1F600}\": 2, \"a\": 3, \"B\": 4 }").unwrap();
         assert_eq!(got, "{\"B\":4,\"a\":3,\"\u{e000}\":1,\"\u{1F600}\":2}");
     }
 
     #[test]
     fn floats_keep_their_spelling_class() {
-        assert_eq!(
-            canonical_json("[1, 1.0, 1e0, -0, 0.10, 1E21]").unwrap(),
-            "[1,1.0,1.0,-0.0,0.1,1e+21]"
-        );
+        assert_eq!(canonical_json("[1, 1.0, 1e0, -0, 0.10, 1E21]").unwrap(), "[1,1.0,1.0,-0.0,0.1,1e+21]");
     }
 
     #[test]
     fn depth_limit_and_errors_are_typed() {
         let deep = "[".repeat(MAX_JSON_DEPTH + 1) + &"]".repeat(MAX_JSON_DEPTH + 1);
-        assert_eq!(
-            canonical_json(&deep).unwrap_err().code,
-            ErrorCode::JsonTooDeep
-        );
+        assert_eq!(canonical_json(&deep).unwrap_err().code, ErrorCode::JsonTooDeep);
         let ok = "[".repeat(MAX_JSON_DEPTH) + &"]".repeat(MAX_JSON_DEPTH);
         assert!(canonical_json(&ok).is_ok());
-        assert_eq!(
-            canonical_json("1e400").unwrap_err().code,
-            ErrorCode::NumberOutOfRange
-        );
-        assert_eq!(
-            canonical_json("{\"a\":}").unwrap_err().code,
-            ErrorCode::InvalidJson
-        );
-        assert_eq!(
-            canonical_json("\"\\ud800\"").unwrap_err().code,
-            ErrorCode::InvalidJson
-        );
+        assert_eq!(canonical_json("1e400").unwrap_err().code, ErrorCode::NumberOutOfRange);
+        assert_eq!(canonical_json("{\"a\":}").unwrap_err().code, ErrorCode::InvalidJson);
+        assert_eq!(canonical_json("\"\\ud800\"").unwrap_err().code, ErrorCode::InvalidJson);
     }
 }

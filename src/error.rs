@@ -90,11 +90,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            field: field.into(),
-            message: message.into(),
-        }
+        Error { code, field: field.into(), message: message.into() }
     }
 
     /// The error of job `index` of a batch: `priority` becomes `jobs[3].priority`.
@@ -109,13 +105,7 @@ impl fmt::Display for Error {
         if self.field.is_empty() {
             write!(f, "{}: {}", self.code.as_str(), self.message)
         } else {
-            write!(
-                f,
-                "{} ({}): {}",
-                self.code.as_str(),
-                self.field,
-                self.message
-            )
+            write!(f, "{} ({}): {}", self.code.as_str(), self.field, self.message)
         }
     }
 }
@@ -144,18 +134,8 @@ pub enum FieldStyle {
 }
 
 /// Job properties (and `unique`'s options), the names that Go spells as struct fields.
-const JOB_PROPERTIES: [&str; 10] = [
-    "kind",
-    "args",
-    "queue",
-    "priority",
-    "max_attempts",
-    "run_at",
-    "metadata",
-    "tags",
-    "unique",
-    "ordering_key",
-];
+const JOB_PROPERTIES: [&str; 10] =
+    ["kind", "args", "queue", "priority", "max_attempts", "run_at", "metadata", "tags", "unique", "ordering_key"];
 const UNIQUE_PROPERTIES: [&str; 4] = ["by_queue", "by_args", "by_period", "states"];
 /// Names that are not input properties and keep their contract spelling.
 const VERBATIM: [&str; 1] = ["insert_job_compat"];
@@ -168,17 +148,12 @@ pub fn field_name(field: &str, style: FieldStyle) -> String {
     let mut parent: Option<&str> = None;
     let mut out = Vec::new();
     for (depth, segment) in field.split('.').enumerate() {
-        let (name, index) = segment
-            .find('[')
-            .map_or((segment, ""), |at| segment.split_at(at));
+        let (name, index) = segment.find('[').map_or((segment, ""), |at| segment.split_at(at));
         let in_job = depth == 0 || parent == Some("jobs");
         let property = (in_job && JOB_PROPERTIES.contains(&name))
             || (parent == Some("unique") && UNIQUE_PROPERTIES.contains(&name));
-        let spelled = if VERBATIM.contains(&name) {
-            name.to_string()
-        } else {
-            camel(name, style == FieldStyle::Go && property)
-        };
+        let spelled =
+            if VERBATIM.contains(&name) { name.to_string() } else { camel(name, style == FieldStyle::Go && property) };
         out.push(format!("{spelled}{index}"));
         parent = Some(name);
     }
@@ -208,20 +183,12 @@ mod tests {
     #[test]
     fn fields_in_host_spelling() {
         let cases = [
-            (
-                "jobs[3].unique.by_period",
-                "jobs[3].unique.byPeriod",
-                "jobs[3].Unique.ByPeriod",
-            ),
+            ("jobs[3].unique.by_period", "jobs[3].unique.byPeriod", "jobs[3].Unique.ByPeriod"),
             ("max_attempts", "maxAttempts", "MaxAttempts"),
             ("tags[1]", "tags[1]", "Tags[1]"),
             ("jobs", "jobs", "jobs"),
             ("period_seconds", "periodSeconds", "periodSeconds"),
-            (
-                "insert_job_compat",
-                "insert_job_compat",
-                "insert_job_compat",
-            ),
+            ("insert_job_compat", "insert_job_compat", "insert_job_compat"),
             ("", "", ""),
         ];
         for (contract, camel, go) in cases {

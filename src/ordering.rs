@@ -15,9 +15,7 @@ const PARTITION_DOMAIN: u64 = 0x9d4d_1b2f_53a7_0c91;
 pub const MAX_PARTITIONS: u32 = i16::MAX as u32;
 
 pub fn ordering_key_hash64(key: &[u8]) -> u64 {
-    key.iter().fold(OFFSET_BASIS, |h, &b| {
-        h.wrapping_mul(PRIME).wrapping_add(u64::from(b))
-    })
+    key.iter().fold(OFFSET_BASIS, |h, &b| h.wrapping_mul(PRIME).wrapping_add(u64::from(b)))
 }
 
 /// Enqueue shard for a queue with `shards` enqueue shards (`awa.queue_meta.enqueue_shards`).
@@ -46,17 +44,9 @@ pub struct Partition {
 
 /// Route `key` over `partitions` physical queues of `logical_queue` (Awa's default naming).
 /// The caller must also send `key` itself as the job's ordering key.
-pub fn partition_for_key(
-    logical_queue: &str,
-    partitions: u32,
-    key: &[u8],
-) -> Result<Partition, Error> {
+pub fn partition_for_key(logical_queue: &str, partitions: u32, key: &[u8]) -> Result<Partition, Error> {
     if logical_queue.is_empty() {
-        return Err(Error::new(
-            ErrorCode::EmptyQueueName,
-            "queue",
-            "logical queue name must not be empty",
-        ));
+        return Err(Error::new(ErrorCode::EmptyQueueName, "queue", "logical queue name must not be empty"));
     }
     if partitions == 0 || partitions > MAX_PARTITIONS {
         return Err(Error::new(
@@ -65,15 +55,7 @@ pub fn partition_for_key(
             format!("partitions must be between 1 and {MAX_PARTITIONS}, got {partitions}"),
         ));
     }
-    let index = if partitions == 1 {
-        0
-    } else {
-        (partition_hash64(key) % u64::from(partitions)) as u32
-    };
-    let queue = if index == 0 {
-        logical_queue.to_string()
-    } else {
-        format!("{logical_queue}__p{index}")
-    };
+    let index = if partitions == 1 { 0 } else { (partition_hash64(key) % u64::from(partitions)) as u32 };
+    let queue = if index == 0 { logical_queue.to_string() } else { format!("{logical_queue}__p{index}") };
     Ok(Partition { index, queue })
 }

@@ -132,22 +132,9 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
             ),
         ));
     }
-    let priority = in_range(
-        job.priority,
-        DEFAULT_PRIORITY,
-        1,
-        4,
-        "priority",
-        ErrorCode::PriorityOutOfRange,
-    )?;
-    let max_attempts = in_range(
-        job.max_attempts,
-        DEFAULT_MAX_ATTEMPTS,
-        1,
-        1000,
-        "max_attempts",
-        ErrorCode::MaxAttemptsOutOfRange,
-    )?;
+    let priority = in_range(job.priority, DEFAULT_PRIORITY, 1, 4, "priority", ErrorCode::PriorityOutOfRange)?;
+    let max_attempts =
+        in_range(job.max_attempts, DEFAULT_MAX_ATTEMPTS, 1, 1000, "max_attempts", ErrorCode::MaxAttemptsOutOfRange)?;
     if job.tags.len() > MAX_TAGS {
         return Err(Error::new(
             ErrorCode::TooManyTags,
@@ -162,11 +149,7 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
     let metadata = parse_json_field(job.metadata_json.as_deref(), "metadata")?;
     let run_at = match (&job.run_at, job.run_at_time) {
         (Some(_), Some(_)) => {
-            return Err(Error::new(
-                ErrorCode::InvalidRunAt,
-                "run_at",
-                "give run_at as text or as a time, not both",
-            ))
+            return Err(Error::new(ErrorCode::InvalidRunAt, "run_at", "give run_at as text or as a time, not both"))
         }
         (Some(text), None) => Some(normalize_run_at(text)?),
         (None, Some(t)) => Some(run_at_from_timestamp(t)?),
@@ -195,11 +178,7 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
         kind: kind.to_string(),
         queue: queue.to_string(),
         args_json,
-        state: if run_at.is_some() {
-            "scheduled"
-        } else {
-            "available"
-        },
+        state: if run_at.is_some() { "scheduled" } else { "available" },
         priority,
         max_attempts,
         run_at,
@@ -214,16 +193,9 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
 /// All-or-nothing preparation of a batch; errors name the job as `jobs[i]`.
 pub fn prepare_many(jobs: &[Job]) -> Result<Vec<Prepared>, Error> {
     if jobs.is_empty() {
-        return Err(Error::new(
-            ErrorCode::EmptyBatch,
-            "jobs",
-            "a batch needs at least one job",
-        ));
+        return Err(Error::new(ErrorCode::EmptyBatch, "jobs", "a batch needs at least one job"));
     }
-    jobs.iter()
-        .enumerate()
-        .map(|(i, job)| prepare(job).map_err(|e| e.within_batch(i)))
-        .collect()
+    jobs.iter().enumerate().map(|(i, job)| prepare(job).map_err(|e| e.within_batch(i))).collect()
 }
 
 fn checked_name<'a>(value: &'a str, field: &str, too_long: ErrorCode) -> Result<&'a str, Error> {
@@ -241,30 +213,15 @@ fn checked_name<'a>(value: &'a str, field: &str, too_long: ErrorCode) -> Result<
 
 fn reject_nul(value: &str, field: &str) -> Result<(), Error> {
     if value.contains('\0') {
-        return Err(Error::new(
-            ErrorCode::NullByte,
-            field,
-            format!("{field} contains U+0000"),
-        ));
+        return Err(Error::new(ErrorCode::NullByte, field, format!("{field} contains U+0000")));
     }
     Ok(())
 }
 
-fn in_range(
-    value: Option<i64>,
-    default: i16,
-    min: i16,
-    max: i16,
-    field: &str,
-    code: ErrorCode,
-) -> Result<i16, Error> {
+fn in_range(value: Option<i64>, default: i16, min: i16, max: i16, field: &str, code: ErrorCode) -> Result<i16, Error> {
     let v = value.unwrap_or(i64::from(default));
     if v < i64::from(min) || v > i64::from(max) {
-        return Err(Error::new(
-            code,
-            field,
-            format!("{field} must be between {min} and {max}, got {v}"),
-        ));
+        return Err(Error::new(code, field, format!("{field} must be between {min} and {max}, got {v}")));
     }
     Ok(v as i16)
 }
@@ -279,18 +236,13 @@ fn parse_json_field(text: Option<&str>, field: &str) -> Result<serde_json::Value
 }
 
 fn invalid_run_at(text: &str, why: &str) -> Error {
-    Error::new(
-        ErrorCode::InvalidRunAt,
-        "run_at",
-        format!("run_at {text:?} is not a valid RFC 3339 timestamp: {why}"),
-    )
+    Error::new(ErrorCode::InvalidRunAt, "run_at", format!("run_at {text:?} is not a valid RFC 3339 timestamp: {why}"))
 }
 
 /// Parse an RFC 3339 timestamp and render it in UTC, truncated to microseconds toward
 /// 2000-01-01 (PostgreSQL's epoch) as awa-model's driver encodes it.
 pub fn normalize_run_at(text: &str) -> Result<String, Error> {
-    let parsed =
-        DateTime::parse_from_rfc3339(text).map_err(|e| invalid_run_at(text, &e.to_string()))?;
+    let parsed = DateTime::parse_from_rfc3339(text).map_err(|e| invalid_run_at(text, &e.to_string()))?;
     if parsed.timestamp_subsec_nanos() >= 1_000_000_000 {
         return Err(invalid_run_at(text, "leap seconds are not supported"));
     }
@@ -304,19 +256,13 @@ pub fn run_at_from_timestamp(t: Timestamp) -> Result<String, Error> {
         Error::new(
             ErrorCode::InvalidRunAt,
             "run_at",
-            format!(
-                "run_at ({} s, {} ns) is not a valid time: {why}",
-                t.seconds, t.nanos
-            ),
+            format!("run_at ({} s, {} ns) is not a valid time: {why}", t.seconds, t.nanos),
         )
     };
     if t.nanos >= 1_000_000_000 {
         return Err(invalid("nanoseconds must be below 1,000,000,000"));
     }
-    let utc = Utc
-        .timestamp_opt(t.seconds, t.nanos)
-        .single()
-        .ok_or_else(|| invalid("out of range"))?;
+    let utc = Utc.timestamp_opt(t.seconds, t.nanos).single().ok_or_else(|| invalid("out of range"))?;
     render_run_at(utc).ok_or_else(|| invalid("the UTC year must be between 0001 and 9999"))
 }
 
@@ -326,8 +272,7 @@ fn render_run_at(utc: DateTime<Utc>) -> Option<String> {
         return None;
     }
     let pg_epoch = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single()?;
-    let nanos =
-        i128::from(utc.timestamp()) * 1_000_000_000 + i128::from(utc.timestamp_subsec_nanos());
+    let nanos = i128::from(utc.timestamp()) * 1_000_000_000 + i128::from(utc.timestamp_subsec_nanos());
     let epoch_nanos = i128::from(pg_epoch.timestamp()) * 1_000_000_000;
     let micros_since_pg = (nanos - epoch_nanos) / 1000;
     let total_nanos = epoch_nanos + micros_since_pg * 1000;
@@ -343,58 +288,24 @@ mod tests {
 
     #[test]
     fn run_at_truncates_toward_pg_epoch() {
-        assert_eq!(
-            normalize_run_at("2026-11-28T01:02:03.123456789+13:00").unwrap(),
-            "2026-11-27T12:02:03.123456Z"
-        );
-        assert_eq!(
-            normalize_run_at("1999-12-31T23:59:59.9999999Z").unwrap(),
-            "2000-01-01T00:00:00Z"
-        );
-        assert_eq!(
-            normalize_run_at("2026-11-28").unwrap_err().code,
-            ErrorCode::InvalidRunAt
-        );
-        assert_eq!(
-            normalize_run_at("2026-12-31T23:59:60Z").unwrap_err().code,
-            ErrorCode::InvalidRunAt
-        );
+        assert_eq!(normalize_run_at("2026-11-28T01:02:03.123456789+13:00").unwrap(), "2026-11-27T12:02:03.123456Z");
+        assert_eq!(normalize_run_at("1999-12-31T23:59:59.9999999Z").unwrap(), "2000-01-01T00:00:00Z");
+        assert_eq!(normalize_run_at("2026-11-28").unwrap_err().code, ErrorCode::InvalidRunAt);
+        assert_eq!(normalize_run_at("2026-12-31T23:59:60Z").unwrap_err().code, ErrorCode::InvalidRunAt);
     }
 
     #[test]
     fn run_at_from_an_instant_matches_the_text_path() {
-        let t = Timestamp {
-            seconds: 1_764_288_000,
-            nanos: 123_456_789,
-        };
+        let t = Timestamp { seconds: 1_764_288_000, nanos: 123_456_789 };
+        assert_eq!(run_at_from_timestamp(t).unwrap(), normalize_run_at("2025-11-28T00:00:00.123456789Z").unwrap());
+        let before = Timestamp { seconds: 946_684_799, nanos: 999_999_999 };
+        assert_eq!(run_at_from_timestamp(before).unwrap(), "2000-01-01T00:00:00Z");
         assert_eq!(
-            run_at_from_timestamp(t).unwrap(),
-            normalize_run_at("2025-11-28T00:00:00.123456789Z").unwrap()
-        );
-        let before = Timestamp {
-            seconds: 946_684_799,
-            nanos: 999_999_999,
-        };
-        assert_eq!(
-            run_at_from_timestamp(before).unwrap(),
-            "2000-01-01T00:00:00Z"
-        );
-        assert_eq!(
-            run_at_from_timestamp(Timestamp {
-                seconds: 0,
-                nanos: 1_000_000_000
-            })
-            .unwrap_err()
-            .code,
+            run_at_from_timestamp(Timestamp { seconds: 0, nanos: 1_000_000_000 }).unwrap_err().code,
             ErrorCode::InvalidRunAt
         );
         assert_eq!(
-            run_at_from_timestamp(Timestamp {
-                seconds: i64::MAX,
-                nanos: 0
-            })
-            .unwrap_err()
-            .code,
+            run_at_from_timestamp(Timestamp { seconds: i64::MAX, nanos: 0 }).unwrap_err().code,
             ErrorCode::InvalidRunAt
         );
         let both = Job {
@@ -408,34 +319,11 @@ mod tests {
 
     #[test]
     fn unique_defaults_are_awas() {
-        let u = UniqueOpts {
-            by_args: Some(true),
-            ..UniqueOpts::default()
-        }
-        .resolve()
-        .unwrap();
-        assert_eq!(
-            u,
-            ResolvedUnique {
-                by_queue: false,
-                by_args: true,
-                by_period: None,
-                states: DEFAULT_STATES
-            }
-        );
-        let names = UniqueOpts {
-            state_names: Some(vec!["running".into()]),
-            ..UniqueOpts::default()
-        };
+        let u = UniqueOpts { by_args: Some(true), ..UniqueOpts::default() }.resolve().unwrap();
+        assert_eq!(u, ResolvedUnique { by_queue: false, by_args: true, by_period: None, states: DEFAULT_STATES });
+        let names = UniqueOpts { state_names: Some(vec!["running".into()]), ..UniqueOpts::default() };
         assert_eq!(names.resolve().unwrap().states, 4);
-        let both = UniqueOpts {
-            states: Some(1),
-            state_names: Some(vec![]),
-            ..UniqueOpts::default()
-        };
-        assert_eq!(
-            both.resolve().unwrap_err().code,
-            ErrorCode::ConflictingStates
-        );
+        let both = UniqueOpts { states: Some(1), state_names: Some(vec![]), ..UniqueOpts::default() };
+        assert_eq!(both.resolve().unwrap_err().code, ErrorCode::ConflictingStates);
     }
 }

@@ -39,10 +39,7 @@ pub struct SchemaStatus {
     pub tested: bool,
 }
 
-pub fn check_schema(
-    schema_version: Option<i32>,
-    function_arguments: Option<&str>,
-) -> Result<SchemaStatus, Error> {
+pub fn check_schema(schema_version: Option<i32>, function_arguments: Option<&str>) -> Result<SchemaStatus, Error> {
     let version = schema_version.ok_or_else(|| {
         Error::new(
             ErrorCode::SchemaMissing,
@@ -76,10 +73,7 @@ pub fn check_schema(
             ),
         ));
     }
-    Ok(SchemaStatus {
-        schema_version: version,
-        tested: version <= MAX_TESTED_SCHEMA_VERSION,
-    })
+    Ok(SchemaStatus { schema_version: version, tested: version <= MAX_TESTED_SCHEMA_VERSION })
 }
 
 #[cfg(test)]
@@ -90,27 +84,11 @@ mod tests {
     fn interprets_rows() {
         let ok = check_schema(Some(40), Some(EXPECTED_FUNCTION_ARGUMENTS)).unwrap();
         assert!(ok.tested);
-        assert!(
-            !check_schema(Some(44), Some(EXPECTED_FUNCTION_ARGUMENTS))
-                .unwrap()
-                .tested
-        );
-        assert_eq!(
-            check_schema(None, None).unwrap_err().code,
-            ErrorCode::SchemaMissing
-        );
-        assert_eq!(
-            check_schema(Some(39), None).unwrap_err().code,
-            ErrorCode::SchemaTooOld
-        );
-        assert_eq!(
-            check_schema(Some(40), None).unwrap_err().code,
-            ErrorCode::FunctionMissing
-        );
+        assert!(!check_schema(Some(44), Some(EXPECTED_FUNCTION_ARGUMENTS)).unwrap().tested);
+        assert_eq!(check_schema(None, None).unwrap_err().code, ErrorCode::SchemaMissing);
+        assert_eq!(check_schema(Some(39), None).unwrap_err().code, ErrorCode::SchemaTooOld);
+        assert_eq!(check_schema(Some(40), None).unwrap_err().code, ErrorCode::FunctionMissing);
         let two = format!("{EXPECTED_FUNCTION_ARGUMENTS}\np_kind text");
-        assert_eq!(
-            check_schema(Some(40), Some(&two)).unwrap_err().code,
-            ErrorCode::FunctionSignatureMismatch
-        );
+        assert_eq!(check_schema(Some(40), Some(&two)).unwrap_err().code, ErrorCode::FunctionSignatureMismatch);
     }
 }

@@ -59,12 +59,7 @@ fn cast_text(expr: &str, ty: &str) -> String {
 
 /// Arguments `p_kind .. p_ordering_key` as casts of text expressions `expr(i)`.
 fn call_args(expr: impl Fn(usize) -> String) -> String {
-    PARAMS
-        .iter()
-        .enumerate()
-        .map(|(i, (_, ty))| cast_text(&expr(i), ty))
-        .collect::<Vec<_>>()
-        .join(", ")
+    PARAMS.iter().enumerate().map(|(i, (_, ty))| cast_text(&expr(i), ty)).collect::<Vec<_>>().join(", ")
 }
 
 /// One job: returns the `awa.jobs` row plus `state_str` (the state as text).
@@ -78,10 +73,7 @@ pub fn insert_sql(style: Placeholders) -> String {
 /// One job, unless a job visible to the statement already holds its unique key: then nothing
 /// is inserted and that job is returned. Column `inserted` tells which.
 pub fn try_insert_sql(style: Placeholders) -> String {
-    let columns = PARAMS
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| format!("{} AS {name}", placeholder(style, i + 1)));
+    let columns = PARAMS.iter().enumerate().map(|(i, (name, _))| format!("{} AS {name}", placeholder(style, i + 1)));
     format!(
         "WITH job AS MATERIALIZED (SELECT {}), \
          holder AS MATERIALIZED (SELECT c.job_id FROM awa.job_unique_claims AS c, job \
@@ -108,14 +100,9 @@ pub fn existing_job_sql(style: Placeholders) -> String {
 
 /// Any number of jobs in one atomic statement; bind [`insert_many_binds`].
 pub fn insert_many_sql(style: Placeholders) -> String {
-    let arrays = (0..INSERT_MANY_BINDS)
-        .map(|i| format!("{}::text::text[]", placeholder(style, i + 1)))
-        .collect::<Vec<_>>();
-    let names = PARAMS
-        .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(", ");
+    let arrays =
+        (0..INSERT_MANY_BINDS).map(|i| format!("{}::text::text[]", placeholder(style, i + 1))).collect::<Vec<_>>();
+    let names = PARAMS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
     format!(
         "WITH quiet AS MATERIALIZED (SELECT pg_catalog.current_setting('client_min_messages') AS caller_level, \
          pg_catalog.set_config('client_min_messages', 'warning', true) AS level), \
@@ -138,11 +125,7 @@ pub fn insert_many_sql(style: Placeholders) -> String {
 /// The binds of [`insert_many_sql`]: one PostgreSQL array literal per column, in job order.
 pub fn insert_many_binds(jobs: &[Job]) -> Result<Vec<String>, Error> {
     if jobs.is_empty() {
-        return Err(Error::new(
-            ErrorCode::EmptyBatch,
-            "jobs",
-            "a batch needs at least one job",
-        ));
+        return Err(Error::new(ErrorCode::EmptyBatch, "jobs", "a batch needs at least one job"));
     }
     let mut columns = vec![ArrayLiteral::default(); INSERT_MANY_BINDS];
     for (i, job) in jobs.iter().enumerate() {
@@ -150,10 +133,7 @@ pub fn insert_many_binds(jobs: &[Job]) -> Result<Vec<String>, Error> {
         for (column, value) in columns.iter_mut().zip(binds(&p)) {
             column.push(value.as_deref());
         }
-        let hash = p
-            .ordering_key
-            .as_deref()
-            .map(|k| ordering::ordering_key_hash64(k).to_string());
+        let hash = p.ordering_key.as_deref().map(|k| ordering::ordering_key_hash64(k).to_string());
         columns[PARAMS.len()].push(hash.as_deref());
     }
     Ok(columns.into_iter().map(ArrayLiteral::finish).collect())
@@ -249,59 +229,29 @@ mod tests {
     #[test]
     fn placeholders_number_or_question() {
         let sql = insert_sql(Placeholders::Dollar);
-        assert!(
-            sql.contains("$1::text, $2::text, $3::text::jsonb")
-                && sql.contains("$12::text::bytea)")
-        );
+        assert!(sql.contains("$1::text, $2::text, $3::text::jsonb") && sql.contains("$12::text::bytea)"));
         let jdbc = insert_sql(Placeholders::Question);
         assert_eq!(jdbc.matches('?').count(), 12);
         assert!(!jdbc.contains('$'));
-        assert_eq!(
-            try_insert_sql(Placeholders::Question).matches('?').count(),
-            12
-        );
-        assert_eq!(
-            insert_many_sql(Placeholders::Question).matches('?').count(),
-            INSERT_MANY_BINDS
-        );
+        assert_eq!(try_insert_sql(Placeholders::Question).matches('?').count(), 12);
+        assert_eq!(insert_many_sql(Placeholders::Question).matches('?').count(), INSERT_MANY_BINDS);
         assert!(insert_many_sql(Placeholders::Dollar).contains("$13::text::text[]"));
     }
 
     #[test]
     fn batch_binds_are_one_literal_per_column() {
         let jobs = [
-            Job {
-                kind: "a".into(),
-                tags: vec!["x\"y".into()],
-                ..Job::default()
-            },
-            Job {
-                kind: "b".into(),
-                ordering_key: Some(b"k".to_vec()),
-                ..Job::default()
-            },
+            Job { kind: "a".into(), tags: vec!["x\"y".into()], ..Job::default() },
+            Job { kind: "b".into(), ordering_key: Some(b"k".to_vec()), ..Job::default() },
         ];
         let binds = insert_many_binds(&jobs).unwrap();
         assert_eq!(binds.len(), INSERT_MANY_BINDS);
         assert_eq!(binds[0], r#"{"a","b"}"#);
         assert_eq!(binds[8], r#"{"{\"x\\\"y\"}","{}"}"#);
         assert_eq!(binds[11], r#"{NULL,"\\x6b"}"#);
-        assert_eq!(
-            binds[12],
-            format!("{{NULL,\"{}\"}}", ordering::ordering_key_hash64(b"k"))
-        );
-        let err = insert_many_binds(&[
-            jobs[0].clone(),
-            Job {
-                kind: "c".into(),
-                priority: Some(9),
-                ..Job::default()
-            },
-        ])
-        .unwrap_err();
-        assert_eq!(
-            (err.code, err.field.as_str()),
-            (ErrorCode::PriorityOutOfRange, "jobs[1].priority")
-        );
+        assert_eq!(binds[12], format!("{{NULL,\"{}\"}}", ordering::ordering_key_hash64(b"k")));
+        let err = insert_many_binds(&[jobs[0].clone(), Job { kind: "c".into(), priority: Some(9), ..Job::default() }])
+            .unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), (ErrorCode::PriorityOutOfRange, "jobs[1].priority"));
     }
 }

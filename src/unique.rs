@@ -10,27 +10,14 @@ use crate::error::{Error, ErrorCode};
 use serde_json::Value;
 
 /// Awa's job states in bit order (bit 0 = leftmost character of the bit string).
-pub const STATES: [&str; 8] = [
-    "scheduled",
-    "available",
-    "running",
-    "completed",
-    "retryable",
-    "failed",
-    "cancelled",
-    "waiting_external",
-];
+pub const STATES: [&str; 8] =
+    ["scheduled", "available", "running", "completed", "retryable", "failed", "cancelled", "waiting_external"];
 
 /// Default mask: scheduled, available, running, completed, retryable.
 pub const DEFAULT_STATES: u8 = 0b0001_1111;
 
 /// Unique key over already parsed args.
-pub fn unique_key_for(
-    kind: &str,
-    queue: Option<&str>,
-    args: Option<&Value>,
-    period_bucket: Option<i64>,
-) -> [u8; 16] {
+pub fn unique_key_for(kind: &str, queue: Option<&str>, args: Option<&Value>, period_bucket: Option<i64>) -> [u8; 16] {
     let canonical_args = args.map(canonical::to_canonical);
     unique_key_canonical(kind, queue, canonical_args.as_deref(), period_bucket)
 }
@@ -68,17 +55,13 @@ pub fn unique_key(
     args_json: Option<&str>,
     period_bucket: Option<i64>,
 ) -> Result<[u8; 16], Error> {
-    let args = args_json
-        .map(|text| canonical::parse(text, "args"))
-        .transpose()?;
+    let args = args_json.map(|text| canonical::parse(text, "args")).transpose()?;
     Ok(unique_key_for(kind, queue, args.as_ref(), period_bucket))
 }
 
 /// `bit(8)` text for a state mask (leftmost character = `scheduled`).
 pub fn states_bit_string(mask: u8) -> String {
-    (0..8)
-        .map(|i| if mask & (1 << i) != 0 { '1' } else { '0' })
-        .collect()
+    (0..8).map(|i| if mask & (1 << i) != 0 { '1' } else { '0' }).collect()
 }
 
 /// State mask from state names (`available`, `waiting_external`, …); duplicates are harmless.
@@ -90,10 +73,7 @@ pub fn states_mask<S: AsRef<str>>(names: &[S]) -> Result<u8, Error> {
             None => Err(Error::new(
                 ErrorCode::UnknownState,
                 "unique.states",
-                format!(
-                    "unknown job state {name:?}; expected one of {}",
-                    STATES.join(", ")
-                ),
+                format!("unknown job state {name:?}; expected one of {}", STATES.join(", ")),
             )),
         }
     })
@@ -120,14 +100,8 @@ mod tests {
     fn bit_strings_and_names() {
         assert_eq!(states_bit_string(DEFAULT_STATES), "11111000");
         assert_eq!(states_bit_string(129), "10000001");
-        assert_eq!(
-            states_mask(&["scheduled", "waiting_external", "scheduled"]).unwrap(),
-            129
-        );
-        assert_eq!(
-            states_mask(&["Scheduled"]).unwrap_err().code,
-            ErrorCode::UnknownState
-        );
+        assert_eq!(states_mask(&["scheduled", "waiting_external", "scheduled"]).unwrap(), 129);
+        assert_eq!(states_mask(&["Scheduled"]).unwrap_err().code, ErrorCode::UnknownState);
     }
 
     #[test]
@@ -135,9 +109,6 @@ mod tests {
         assert_eq!(period_bucket(-1, 3600).unwrap(), -1);
         assert_eq!(period_bucket(3599, 3600).unwrap(), 0);
         assert_eq!(period_bucket(i64::MIN, 1).unwrap(), i64::MIN);
-        assert_eq!(
-            period_bucket(5, 0).unwrap_err().code,
-            ErrorCode::InvalidPeriod
-        );
+        assert_eq!(period_bucket(5, 0).unwrap_err().code, ErrorCode::InvalidPeriod);
     }
 }

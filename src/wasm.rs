@@ -10,11 +10,7 @@ export!(Component);
 
 impl From<crate::Error> for wit::Error {
     fn from(e: crate::Error) -> Self {
-        wit::Error {
-            code: e.code.as_str().to_string(),
-            field: e.field,
-            message: e.message,
-        }
+        wit::Error { code: e.code.as_str().to_string(), field: e.field, message: e.message }
     }
 }
 
@@ -26,10 +22,7 @@ fn job_from_wit(j: wit::Job) -> request::Job {
         priority: j.priority,
         max_attempts: j.max_attempts,
         run_at: j.run_at,
-        run_at_time: j.run_at_time.map(|t| request::Timestamp {
-            seconds: t.seconds,
-            nanos: t.nanos,
-        }),
+        run_at_time: j.run_at_time.map(|t| request::Timestamp { seconds: t.seconds, nanos: t.nanos }),
         metadata_json: j.metadata_json,
         tags: j.tags,
         unique: j.unique.map(|u| request::UniqueOpts {
@@ -89,10 +82,7 @@ impl wit::Guest for Component {
         args_json: Option<String>,
         period_bucket: Option<i64>,
     ) -> Result<Vec<u8>, wit::Error> {
-        Ok(
-            unique::unique_key(&kind, queue.as_deref(), args_json.as_deref(), period_bucket)?
-                .to_vec(),
-        )
+        Ok(unique::unique_key(&kind, queue.as_deref(), args_json.as_deref(), period_bucket)?.to_vec())
     }
 
     fn unique_states_bits(mask: u8) -> String {
@@ -119,16 +109,9 @@ impl wit::Guest for Component {
         ordering::partition_hash64(&key)
     }
 
-    fn partition_for_key(
-        logical_queue: String,
-        partitions: u32,
-        key: Vec<u8>,
-    ) -> Result<wit::Partition, wit::Error> {
+    fn partition_for_key(logical_queue: String, partitions: u32, key: Vec<u8>) -> Result<wit::Partition, wit::Error> {
         let p = ordering::partition_for_key(&logical_queue, partitions, &key)?;
-        Ok(wit::Partition {
-            index: p.index,
-            queue: p.queue,
-        })
+        Ok(wit::Partition { index: p.index, queue: p.queue })
     }
 
     fn kind_from_type_name(name: String) -> String {
@@ -141,10 +124,7 @@ impl wit::Guest for Component {
 
     fn prepare_many(jobs: Vec<wit::Job>) -> Result<Vec<wit::Prepared>, wit::Error> {
         let jobs: Vec<request::Job> = jobs.into_iter().map(job_from_wit).collect();
-        Ok(request::prepare_many(&jobs)?
-            .into_iter()
-            .map(prepared_to_wit)
-            .collect())
+        Ok(request::prepare_many(&jobs)?.into_iter().map(prepared_to_wit).collect())
     }
 
     fn insert_sql(p: wit::Placeholders) -> String {
@@ -177,10 +157,7 @@ impl wit::Guest for Component {
         function_arguments: Option<String>,
     ) -> Result<wit::SchemaStatus, wit::Error> {
         let s = schema::check_schema(schema_version, function_arguments.as_deref())?;
-        Ok(wit::SchemaStatus {
-            schema_version: s.schema_version,
-            tested: s.tested,
-        })
+        Ok(wit::SchemaStatus { schema_version: s.schema_version, tested: s.tested })
     }
 
     fn field_name(field: String, style: wit::FieldStyle) -> String {
@@ -193,9 +170,6 @@ impl wit::Guest for Component {
     }
 
     fn within_batch(index: u32, error: wit::Error) -> wit::Error {
-        wit::Error {
-            field: error::batch_field(index as usize, &error.field),
-            ..error
-        }
+        wit::Error { field: error::batch_field(index as usize, &error.field), ..error }
     }
 }

@@ -15,12 +15,7 @@ pub trait Backend {
     fn ordering(&mut self, key: &[u8], shards: i16) -> (u64, i16);
     fn kind_from_type_name(&mut self, name: &str) -> String;
     fn canonical_json(&mut self, json: &str) -> Result<String, Error>;
-    fn partition(
-        &mut self,
-        logical: &str,
-        partitions: u32,
-        key: &[u8],
-    ) -> Result<(u32, String), Error>;
+    fn partition(&mut self, logical: &str, partitions: u32, key: &[u8]) -> Result<(u32, String), Error>;
     fn unique_states_bits(&mut self, mask: u8) -> String;
     fn unique_states_mask(&mut self, names: &[String]) -> Result<u8, Error>;
 }
@@ -45,10 +40,7 @@ impl Backend for Native {
         awa_enqueue::unique::unique_key(kind, queue, args_json, bucket).map(|k| k.to_vec())
     }
     fn ordering(&mut self, key: &[u8], shards: i16) -> (u64, i16) {
-        (
-            awa_enqueue::ordering::ordering_key_hash64(key),
-            awa_enqueue::ordering::shard_for_ordering_key(key, shards),
-        )
+        (awa_enqueue::ordering::ordering_key_hash64(key), awa_enqueue::ordering::shard_for_ordering_key(key, shards))
     }
     fn kind_from_type_name(&mut self, name: &str) -> String {
         awa_enqueue::kind::kind_from_type_name(name)
@@ -56,14 +48,8 @@ impl Backend for Native {
     fn canonical_json(&mut self, json: &str) -> Result<String, Error> {
         awa_enqueue::canonical::canonical_json(json)
     }
-    fn partition(
-        &mut self,
-        logical: &str,
-        partitions: u32,
-        key: &[u8],
-    ) -> Result<(u32, String), Error> {
-        awa_enqueue::ordering::partition_for_key(logical, partitions, key)
-            .map(|p| (p.index, p.queue))
+    fn partition(&mut self, logical: &str, partitions: u32, key: &[u8]) -> Result<(u32, String), Error> {
+        awa_enqueue::ordering::partition_for_key(logical, partitions, key).map(|p| (p.index, p.queue))
     }
     fn unique_states_bits(&mut self, mask: u8) -> String {
         awa_enqueue::unique::states_bit_string(mask)

@@ -8,23 +8,11 @@ use serde_json::{json, Map, Value};
 pub enum Case {
     Prepare(Job),
     PrepareMany(Vec<Job>),
-    UniqueKey {
-        kind: String,
-        queue: Option<String>,
-        args_json: Option<String>,
-        bucket: Option<i64>,
-    },
-    Ordering {
-        key: Vec<u8>,
-        shards: i16,
-    },
+    UniqueKey { kind: String, queue: Option<String>, args_json: Option<String>, bucket: Option<i64> },
+    Ordering { key: Vec<u8>, shards: i16 },
     KindFromTypeName(String),
     CanonicalJson(String),
-    Partition {
-        logical: String,
-        partitions: u32,
-        key: Vec<u8>,
-    },
+    Partition { logical: String, partitions: u32, key: Vec<u8> },
     UniqueStatesMask(u8),
     UniqueStatesNames(Vec<String>),
 }
@@ -37,10 +25,7 @@ pub struct InvalidCase {
 }
 
 fn bad(field: &str, message: impl Into<String>) -> InvalidCase {
-    InvalidCase {
-        field: field.to_string(),
-        message: message.into(),
-    }
+    InvalidCase { field: field.to_string(), message: message.into() }
 }
 
 fn opt_str(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, InvalidCase> {
@@ -55,10 +40,7 @@ fn req_str(obj: &Map<String, Value>, field: &str) -> Result<String, InvalidCase>
     opt_str(obj, field)?.ok_or_else(|| bad(field, format!("{field} is required")))
 }
 
-fn opt_int<T: TryFrom<i64>>(
-    obj: &Map<String, Value>,
-    field: &str,
-) -> Result<Option<T>, InvalidCase> {
+fn opt_int<T: TryFrom<i64>>(obj: &Map<String, Value>, field: &str) -> Result<Option<T>, InvalidCase> {
     match obj.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -80,12 +62,7 @@ fn hex(obj: &Map<String, Value>, field: &str) -> Result<Option<Vec<u8>>, Invalid
     if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(bad(field, format!("{field} must be hex")));
     }
-    Ok(Some(
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap_or(0))
-            .collect(),
-    ))
+    Ok(Some((0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap_or(0)).collect()))
 }
 
 pub fn to_hex(bytes: &[u8]) -> String {
@@ -93,18 +70,12 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn parse_job(v: &Value) -> Result<Job, InvalidCase> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| bad("job", "job must be an object"))?;
+    let obj = v.as_object().ok_or_else(|| bad("job", "job must be an object"))?;
     let tags = match obj.get("tags") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|t| {
-                t.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| bad("tags", "tags must be strings"))
-            })
+            .map(|t| t.as_str().map(str::to_string).ok_or_else(|| bad("tags", "tags must be strings")))
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(bad("tags", "tags must be an array")),
     };
@@ -116,30 +87,17 @@ fn parse_job(v: &Value) -> Result<Job, InvalidCase> {
                 Some(Value::Bool(b)) => Ok(Some(*b)),
                 Some(_) => Err(bad(&format!("unique.{name}"), "must be a boolean")),
             };
-            let by_period =
-                match opt_str(u, "by_period").map_err(|e| bad("unique.by_period", e.message))? {
-                    None => None,
-                    Some(s) => Some(parse_i64(&s).ok_or_else(|| {
-                        bad(
-                            "unique.by_period",
-                            "by_period must be an i64 decimal string",
-                        )
-                    })?),
-                };
-            let (states, state_names) = match u.get("states") {
-                Some(Value::Array(items)) => (None, Some(strings(items, "unique.states")?)),
-                _ => (
-                    opt_int::<u8>(u, "states").map_err(|e| bad("unique.states", e.message))?,
-                    None,
+            let by_period = match opt_str(u, "by_period").map_err(|e| bad("unique.by_period", e.message))? {
+                None => None,
+                Some(s) => Some(
+                    parse_i64(&s).ok_or_else(|| bad("unique.by_period", "by_period must be an i64 decimal string"))?,
                 ),
             };
-            Some(UniqueOpts {
-                by_queue: flag("by_queue")?,
-                by_args: flag("by_args")?,
-                by_period,
-                states,
-                state_names,
-            })
+            let (states, state_names) = match u.get("states") {
+                Some(Value::Array(items)) => (None, Some(strings(items, "unique.states")?)),
+                _ => (opt_int::<u8>(u, "states").map_err(|e| bad("unique.states", e.message))?, None),
+            };
+            Some(UniqueOpts { by_queue: flag("by_queue")?, by_args: flag("by_args")?, by_period, states, state_names })
         }
         Some(_) => return Err(bad("unique", "unique must be an object or null")),
     };
@@ -161,11 +119,7 @@ fn parse_job(v: &Value) -> Result<Job, InvalidCase> {
 fn strings(items: &[Value], field: &str) -> Result<Vec<String>, InvalidCase> {
     items
         .iter()
-        .map(|s| {
-            s.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| bad(field, format!("{field} must be strings")))
-        })
+        .map(|s| s.as_str().map(str::to_string).ok_or_else(|| bad(field, format!("{field} must be strings"))))
         .collect()
 }
 
@@ -204,10 +158,7 @@ pub fn parse_case(line: &str) -> (Value, Result<Case, InvalidCase>) {
                                 } else {
                                     format!("jobs[{i}].{}", e.field)
                                 };
-                                InvalidCase {
-                                    field,
-                                    message: e.message,
-                                }
+                                InvalidCase { field, message: e.message }
                             })
                         })
                         .collect::<Result<_, _>>()?,
@@ -220,12 +171,10 @@ pub fn parse_case(line: &str) -> (Value, Result<Case, InvalidCase>) {
                 args_json: opt_str(obj, "args_json")?,
                 bucket: match opt_str(obj, "period_bucket")? {
                     None => None,
-                    Some(s) => Some(parse_i64(&s).ok_or_else(|| {
-                        bad(
-                            "period_bucket",
-                            "period_bucket must be an i64 decimal string",
-                        )
-                    })?),
+                    Some(s) => Some(
+                        parse_i64(&s)
+                            .ok_or_else(|| bad("period_bucket", "period_bucket must be an i64 decimal string"))?,
+                    ),
                 },
             },
             "ordering" => Case::Ordering {
@@ -241,9 +190,7 @@ pub fn parse_case(line: &str) -> (Value, Result<Case, InvalidCase>) {
             },
             "unique_states" => match (obj.get("mask"), obj.get("states")) {
                 (Some(_), None) => Case::UniqueStatesMask(req_int(obj, "mask")?),
-                (None, Some(Value::Array(items))) => {
-                    Case::UniqueStatesNames(strings(items, "states")?)
-                }
+                (None, Some(Value::Array(items))) => Case::UniqueStatesNames(strings(items, "states")?),
                 _ => return Err(bad("mask", "give either mask or states")),
             },
             other => return Err(bad("op", format!("unknown op {other:?}"))),
@@ -280,12 +227,7 @@ pub fn run_case(backend: &mut dyn Backend, case: &Case) -> Result<Value, Error> 
         Case::PrepareMany(jobs) => {
             json!({"jobs": backend.prepare_many(jobs)?.iter().map(prepared_json).collect::<Vec<_>>()})
         }
-        Case::UniqueKey {
-            kind,
-            queue,
-            args_json,
-            bucket,
-        } => {
+        Case::UniqueKey { kind, queue, args_json, bucket } => {
             json!({"unique_key_hex": to_hex(&backend.unique_key(kind, queue.as_deref(), args_json.as_deref(), *bucket)?)})
         }
         Case::Ordering { key, shards } => {
@@ -294,11 +236,7 @@ pub fn run_case(backend: &mut dyn Backend, case: &Case) -> Result<Value, Error> 
         }
         Case::KindFromTypeName(name) => json!({"kind": backend.kind_from_type_name(name)}),
         Case::CanonicalJson(text) => json!({"json": backend.canonical_json(text)?}),
-        Case::Partition {
-            logical,
-            partitions,
-            key,
-        } => {
+        Case::Partition { logical, partitions, key } => {
             let (index, queue) = backend.partition(logical, *partitions, key)?;
             json!({"index": index, "queue": queue})
         }
@@ -321,8 +259,7 @@ pub fn run_line(backend: &mut dyn Backend, line: &str) -> Value {
 }
 
 fn instant(v: &Value) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    v.as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    v.as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
 }
 
 /// Compare an actual result line with the expected one (docs/conformance.md rules): the same
@@ -330,26 +267,16 @@ fn instant(v: &Value) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 /// as an instant.
 pub fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
     if expected.get("id") != actual.get("id") {
-        return Err(format!(
-            "id {} where {} was expected",
-            actual["id"], expected["id"]
-        ));
+        return Err(format!("id {} where {} was expected", actual["id"], expected["id"]));
     }
     if let Some(e) = expected.get("error") {
-        let a = actual
-            .get("error")
-            .ok_or_else(|| format!("expected error {e}, got {actual}"))?;
+        let a = actual.get("error").ok_or_else(|| format!("expected error {e}, got {actual}"))?;
         if e["code"] != a["code"] || e["field"] != a["field"] {
-            return Err(format!(
-                "expected error {}/{}, got {a}",
-                e["code"], e["field"]
-            ));
+            return Err(format!("expected error {}/{}, got {a}", e["code"], e["field"]));
         }
         return Ok(());
     }
-    let a = actual
-        .get("ok")
-        .ok_or_else(|| format!("expected ok {}, got {actual}", expected["ok"]))?;
+    let a = actual.get("ok").ok_or_else(|| format!("expected ok {}, got {actual}", expected["ok"]))?;
     same_value(&expected["ok"], a, "ok")
 }
 
@@ -371,11 +298,9 @@ fn same_value(e: &Value, a: &Value, path: &str) -> Result<(), String> {
                 same_value(ev, av, &format!("{path}.{k}"))
             })
         }
-        (Value::Array(ea), Value::Array(aa)) if ea.len() == aa.len() => ea
-            .iter()
-            .zip(aa)
-            .enumerate()
-            .try_for_each(|(i, (ev, av))| same_value(ev, av, &format!("{path}[{i}]"))),
+        (Value::Array(ea), Value::Array(aa)) if ea.len() == aa.len() => {
+            ea.iter().zip(aa).enumerate().try_for_each(|(i, (ev, av))| same_value(ev, av, &format!("{path}[{i}]")))
+        }
         _ if e == a => Ok(()),
         _ => Err(format!("{path}: expected {e}, got {a}")),
     }

@@ -16,10 +16,7 @@ pub fn core_module_path() -> std::path::PathBuf {
 
 /// Componentize a core module (adapter-free: it has zero imports).
 pub fn componentize(core: &[u8]) -> anyhow::Result<Vec<u8>> {
-    wit_component::ComponentEncoder::default()
-        .module(core)?
-        .validate(true)
-        .encode()
+    wit_component::ComponentEncoder::default().module(core)?.validate(true).encode()
 }
 
 pub struct WasmCore {
@@ -41,12 +38,10 @@ impl WasmCore {
     pub fn from_core(core: &[u8]) -> anyhow::Result<Self> {
         let component_bytes = componentize(core)?;
         let engine = Engine::new(&Config::new()).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let component =
-            Component::new(&engine, &component_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let component = Component::new(&engine, &component_bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
         let linker = Linker::<()>::new(&engine);
         let mut store = Store::new(&engine, ());
-        let bindings = AwaEnqueue::instantiate(&mut store, &component, &linker)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let bindings = AwaEnqueue::instantiate(&mut store, &component, &linker).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(WasmCore { store, bindings })
     }
 
@@ -61,51 +56,32 @@ impl WasmCore {
 
     pub fn insert_sql(&mut self, style: Placeholders) -> String {
         let (api, store) = self.api();
-        untrapped(
-            api.call_insert_sql(store, to_wit_placeholders(style)),
-            "insert-sql",
-        )
+        untrapped(api.call_insert_sql(store, to_wit_placeholders(style)), "insert-sql")
     }
 
     pub fn try_insert_sql(&mut self, style: Placeholders) -> String {
         let (api, store) = self.api();
-        untrapped(
-            api.call_try_insert_sql(store, to_wit_placeholders(style)),
-            "try-insert-sql",
-        )
+        untrapped(api.call_try_insert_sql(store, to_wit_placeholders(style)), "try-insert-sql")
     }
 
     pub fn existing_job_sql(&mut self, style: Placeholders) -> String {
         let (api, store) = self.api();
-        untrapped(
-            api.call_existing_job_sql(store, to_wit_placeholders(style)),
-            "existing-job-sql",
-        )
+        untrapped(api.call_existing_job_sql(store, to_wit_placeholders(style)), "existing-job-sql")
     }
 
     pub fn insert_many_sql(&mut self, style: Placeholders) -> String {
         let (api, store) = self.api();
-        untrapped(
-            api.call_insert_many_sql(store, to_wit_placeholders(style)),
-            "insert-many-sql",
-        )
+        untrapped(api.call_insert_many_sql(store, to_wit_placeholders(style)), "insert-many-sql")
     }
 
     pub fn insert_many_binds(&mut self, jobs: &[Job]) -> Result<Vec<String>, Error> {
         let jobs: Vec<wit::Job> = jobs.iter().map(to_wit_job).collect();
         let (api, store) = self.api();
-        untrapped(
-            api.call_insert_many_binds(store, &jobs),
-            "insert-many-binds",
-        )
-        .map_err(from_wit)
+        untrapped(api.call_insert_many_binds(store, &jobs), "insert-many-binds").map_err(from_wit)
     }
 
     /// `prepare` with the text binds the component returns alongside the values.
-    pub fn prepare_with_binds(
-        &mut self,
-        job: &Job,
-    ) -> Result<(Prepared, Vec<Option<String>>), Error> {
+    pub fn prepare_with_binds(&mut self, job: &Job) -> Result<(Prepared, Vec<Option<String>>), Error> {
         let job = to_wit_job(job);
         let (api, store) = self.api();
         let p = untrapped(api.call_prepare(store, &job), "prepare").map_err(from_wit)?;
@@ -118,11 +94,7 @@ impl WasmCore {
         untrapped(api.call_schema_check_sql(store), "schema-check-sql")
     }
 
-    pub fn check_schema(
-        &mut self,
-        version: Option<i32>,
-        args: Option<&str>,
-    ) -> Result<(i32, bool), Error> {
+    pub fn check_schema(&mut self, version: Option<i32>, args: Option<&str>) -> Result<(i32, bool), Error> {
         let (api, store) = self.api();
         untrapped(api.call_check_schema(store, version, args), "check-schema")
             .map(|s| (s.schema_version, s.tested))
@@ -140,16 +112,9 @@ impl WasmCore {
     }
 
     pub fn within_batch(&mut self, index: u32, e: &Error) -> Error {
-        let e = wit::Error {
-            code: e.code.as_str().into(),
-            field: e.field.clone(),
-            message: e.message.clone(),
-        };
+        let e = wit::Error { code: e.code.as_str().into(), field: e.field.clone(), message: e.message.clone() };
         let (api, store) = self.api();
-        from_wit(untrapped(
-            api.call_within_batch(store, index, &e),
-            "within-batch",
-        ))
+        from_wit(untrapped(api.call_within_batch(store, index, &e), "within-batch"))
     }
 }
 
@@ -166,11 +131,7 @@ pub fn from_wit(e: wit::Error) -> Error {
         .into_iter()
         .find(|c| c.as_str() == e.code)
         .unwrap_or_else(|| panic!("unknown error code from the component: {}", e.code));
-    Error {
-        code,
-        field: e.field,
-        message: e.message,
-    }
+    Error { code, field: e.field, message: e.message }
 }
 
 pub fn to_wit_job(j: &Job) -> wit::Job {
@@ -181,10 +142,7 @@ pub fn to_wit_job(j: &Job) -> wit::Job {
         priority: j.priority,
         max_attempts: j.max_attempts,
         run_at: j.run_at.clone(),
-        run_at_time: j.run_at_time.map(|t| wit::Timestamp {
-            seconds: t.seconds,
-            nanos: t.nanos,
-        }),
+        run_at_time: j.run_at_time.map(|t| wit::Timestamp { seconds: t.seconds, nanos: t.nanos }),
         metadata_json: j.metadata_json.clone(),
         tags: j.tags.clone(),
         unique: j.unique.as_ref().map(|u| wit::UniqueOpts {
@@ -200,10 +158,7 @@ pub fn to_wit_job(j: &Job) -> wit::Job {
 
 fn from_wit_prepared(p: wit::Prepared) -> Prepared {
     const STATES: [&str; 2] = ["available", "scheduled"];
-    let state = STATES
-        .into_iter()
-        .find(|s| *s == p.state)
-        .unwrap_or_else(|| panic!("unexpected state {}", p.state));
+    let state = STATES.into_iter().find(|s| *s == p.state).unwrap_or_else(|| panic!("unexpected state {}", p.state));
     Prepared {
         kind: p.kind,
         queue: p.queue,
@@ -239,65 +194,34 @@ impl Backend for WasmCore {
         bucket: Option<i64>,
     ) -> Result<Vec<u8>, Error> {
         let (api, store) = self.api();
-        untrapped(
-            api.call_unique_key(store, kind, queue, args_json, bucket),
-            "unique-key",
-        )
-        .map_err(from_wit)
+        untrapped(api.call_unique_key(store, kind, queue, args_json, bucket), "unique-key").map_err(from_wit)
     }
     fn ordering(&mut self, key: &[u8], shards: i16) -> (u64, i16) {
         let (api, store) = self.api();
-        let h = untrapped(
-            api.call_ordering_key_hash64(&mut *store, key),
-            "ordering-key-hash64",
-        );
+        let h = untrapped(api.call_ordering_key_hash64(&mut *store, key), "ordering-key-hash64");
         let (api, store) = self.api();
-        (
-            h,
-            untrapped(
-                api.call_shard_for_ordering_key(store, key, shards),
-                "shard-for-ordering-key",
-            ),
-        )
+        (h, untrapped(api.call_shard_for_ordering_key(store, key, shards), "shard-for-ordering-key"))
     }
     fn kind_from_type_name(&mut self, name: &str) -> String {
         let (api, store) = self.api();
-        untrapped(
-            api.call_kind_from_type_name(store, name),
-            "kind-from-type-name",
-        )
+        untrapped(api.call_kind_from_type_name(store, name), "kind-from-type-name")
     }
     fn canonical_json(&mut self, json: &str) -> Result<String, Error> {
         let (api, store) = self.api();
         untrapped(api.call_canonical_json(store, json), "canonical-json").map_err(from_wit)
     }
-    fn partition(
-        &mut self,
-        logical: &str,
-        partitions: u32,
-        key: &[u8],
-    ) -> Result<(u32, String), Error> {
+    fn partition(&mut self, logical: &str, partitions: u32, key: &[u8]) -> Result<(u32, String), Error> {
         let (api, store) = self.api();
-        untrapped(
-            api.call_partition_for_key(store, logical, partitions, key),
-            "partition-for-key",
-        )
-        .map(|p| (p.index, p.queue))
-        .map_err(from_wit)
+        untrapped(api.call_partition_for_key(store, logical, partitions, key), "partition-for-key")
+            .map(|p| (p.index, p.queue))
+            .map_err(from_wit)
     }
     fn unique_states_bits(&mut self, mask: u8) -> String {
         let (api, store) = self.api();
-        untrapped(
-            api.call_unique_states_bits(store, mask),
-            "unique-states-bits",
-        )
+        untrapped(api.call_unique_states_bits(store, mask), "unique-states-bits")
     }
     fn unique_states_mask(&mut self, names: &[String]) -> Result<u8, Error> {
         let (api, store) = self.api();
-        untrapped(
-            api.call_unique_states_mask(store, names),
-            "unique-states-mask",
-        )
-        .map_err(from_wit)
+        untrapped(api.call_unique_states_mask(store, names), "unique-states-mask").map_err(from_wit)
     }
 }

@@ -15,15 +15,8 @@ pub fn new_awa_db(name: &str, mode: &str) -> String {
         .args([name, mode])
         .output()
         .expect("run scripts/new-awa-db.sh");
-    assert!(
-        out.status.success(),
-        "new-awa-db.sh failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf8")
-        .trim()
-        .to_string()
+    assert!(out.status.success(), "new-awa-db.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf8").trim().to_string()
 }
 
 /// Run the core's SQL with its text binds, in order (`None` = NULL).
@@ -32,31 +25,17 @@ pub async fn fetch_all<S: AsRef<str>>(
     sql: &str,
     binds: &[Option<S>],
 ) -> Result<Vec<PgRow>, sqlx::Error> {
-    binds
-        .iter()
-        .fold(sqlx::query(sql), |q, b| {
-            q.bind(b.as_ref().map(AsRef::as_ref))
-        })
-        .fetch_all(conn)
-        .await
+    binds.iter().fold(sqlx::query(sql), |q, b| q.bind(b.as_ref().map(AsRef::as_ref))).fetch_all(conn).await
 }
 
 /// One job: insert-sql with `Prepared.binds`.
-pub async fn insert(
-    conn: &mut PgConnection,
-    sql: &str,
-    binds: &[Option<String>],
-) -> Result<PgRow, sqlx::Error> {
+pub async fn insert(conn: &mut PgConnection, sql: &str, binds: &[Option<String>]) -> Result<PgRow, sqlx::Error> {
     let mut rows = fetch_all(conn, sql, binds).await?;
     Ok(rows.remove(0))
 }
 
 /// A batch: insert-many-sql with insert-many-binds.
-pub async fn insert_many(
-    conn: &mut PgConnection,
-    sql: &str,
-    binds: &[String],
-) -> Result<Vec<PgRow>, sqlx::Error> {
+pub async fn insert_many(conn: &mut PgConnection, sql: &str, binds: &[String]) -> Result<Vec<PgRow>, sqlx::Error> {
     let binds: Vec<Option<&str>> = binds.iter().map(|b| Some(b.as_str())).collect();
     fetch_all(conn, sql, &binds).await
 }
@@ -75,15 +54,8 @@ pub fn awa_py(args: &[&str]) -> serde_json::Value {
         .output()
         .expect("run .venv-awa/bin/python (scripts/setup-python.sh creates it)");
     let text = String::from_utf8_lossy(&out.stdout);
-    match text
-        .lines()
-        .last()
-        .map(serde_json::from_str::<serde_json::Value>)
-    {
+    match text.lines().last().map(serde_json::from_str::<serde_json::Value>) {
         Some(Ok(v)) => v,
-        _ => panic!(
-            "awa_py {args:?} failed; stdout {text}; stderr {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        _ => panic!("awa_py {args:?} failed; stdout {text}; stderr {}", String::from_utf8_lossy(&out.stderr)),
     }
 }

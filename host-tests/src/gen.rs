@@ -119,8 +119,8 @@ const SPECIAL_FLOATS: &[f64] = &[
     1e-5,
     8.41e21,
     1.0e-300,
-    3.141592653589793,
-    2.718281828459045,
+    std::f64::consts::PI,
+    std::f64::consts::E,
     100.0,
     1e20,
 ];
@@ -132,9 +132,7 @@ pub fn gen_f64(rng: &mut Rng) -> f64 {
             1 => f64::from_bits(rng.next_u64()),
             2 => {
                 let digits = 1 + rng.below(20);
-                let mantissa: String = (0..digits)
-                    .map(|_| (b'0' + rng.below(10) as u8) as char)
-                    .collect();
+                let mantissa: String = (0..digits).map(|_| (b'0' + rng.below(10) as u8) as char).collect();
                 let exp = rng.below(80) as i32 - 40;
                 format!("{mantissa}e{exp}").parse().unwrap_or(0.0)
             }
@@ -146,31 +144,15 @@ pub fn gen_f64(rng: &mut Rng) -> f64 {
     }
 }
 
-const SPECIAL_INTS: &[i64] = &[
-    0,
-    1,
-    -1,
-    i64::MAX,
-    i64::MIN,
-    i64::MIN + 1,
-    9007199254740993,
-    -9007199254740993,
-    255,
-    12345,
-];
+const SPECIAL_INTS: &[i64] =
+    &[0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1, 9007199254740993, -9007199254740993, 255, 12345];
 
 pub fn gen_number(rng: &mut Rng) -> Value {
     match rng.below(5) {
         0 => Value::from(*rng.pick(SPECIAL_INTS)),
         1 => Value::from(rng.next_u64() as i64 >> rng.below(64)),
-        2 => Value::from(if rng.chance(50) {
-            u64::MAX
-        } else {
-            (1u64 << 63) + rng.next_u64() % (1u64 << 63)
-        }),
-        _ => Number::from_f64(gen_f64(rng))
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
+        2 => Value::from(if rng.chance(50) { u64::MAX } else { (1u64 << 63) + rng.next_u64() % (1u64 << 63) }),
+        _ => Number::from_f64(gen_f64(rng)).map(Value::Number).unwrap_or(Value::Null),
     }
 }
 
@@ -185,11 +167,7 @@ pub fn gen_value(rng: &mut Rng, depth: usize, allow_nul: bool) -> Value {
         };
     }
     if rng.chance(40) {
-        Value::Array(
-            (0..rng.below(5))
-                .map(|_| gen_value(rng, depth - 1, allow_nul))
-                .collect(),
-        )
+        Value::Array((0..rng.below(5)).map(|_| gen_value(rng, depth - 1, allow_nul)).collect())
     } else {
         gen_object(rng, depth, allow_nul)
     }
@@ -198,11 +176,7 @@ pub fn gen_value(rng: &mut Rng, depth: usize, allow_nul: bool) -> Value {
 pub fn gen_object(rng: &mut Rng, depth: usize, allow_nul: bool) -> Value {
     let mut map = Map::new();
     for _ in 0..rng.below(6) {
-        let key = if rng.chance(50) {
-            gen_string(rng, 4, false)
-        } else {
-            gen_string(rng, 8, allow_nul)
-        };
+        let key = if rng.chance(50) { gen_string(rng, 4, false) } else { gen_string(rng, 8, allow_nul) };
         map.insert(key, gen_value(rng, depth.saturating_sub(1), allow_nul));
     }
     Value::Object(map)
@@ -263,10 +237,7 @@ fn decimal_midpoint(a: (String, String), b: (String, String)) -> (String, String
     let flen = a.1.len().max(b.1.len());
     let ilen = a.0.len().max(b.0.len()) + 1;
     let digits = |(i, f): &(String, String)| -> Vec<u8> {
-        format!("{:0>ilen$}{:0<flen$}", i, f)
-            .bytes()
-            .map(|d| d - b'0')
-            .collect()
+        format!("{:0>ilen$}{:0<flen$}", i, f).bytes().map(|d| d - b'0').collect()
     };
     let (da, db) = (digits(&a), digits(&b));
     let mut sum = vec![0u8; da.len()];
@@ -286,19 +257,11 @@ fn decimal_midpoint(a: (String, String), b: (String, String)) -> (String, String
     let text: String = sum.iter().map(|d| (b'0' + d) as char).collect();
     let (i, f) = text.split_at(ilen);
     let i = i.trim_start_matches('0');
-    (
-        if i.is_empty() { "0".into() } else { i.into() },
-        f.trim_end_matches('0').to_string(),
-    )
+    (if i.is_empty() { "0".into() } else { i.into() }, f.trim_end_matches('0').to_string())
 }
 
 fn join(neg: bool, (i, f): &(String, String)) -> String {
-    format!(
-        "{}{}.{}",
-        if neg { "-" } else { "" },
-        i,
-        if f.is_empty() { "0" } else { f }
-    )
+    format!("{}{}.{}", if neg { "-" } else { "" }, i, if f.is_empty() { "0" } else { f })
 }
 
 /// A spelling whose correctly rounded value is still `x`, chosen among several families.
@@ -320,11 +283,7 @@ pub fn spell_float(rng: &mut Rng, x: f64) -> String {
                 ""
             };
             let pad = "0".repeat(rng.below(3));
-            format!(
-                "{}{m}{e_char}{sign}{pad}{}",
-                if neg { "-" } else { "" },
-                exp.abs()
-            )
+            format!("{}{m}{e_char}{sign}{pad}{}", if neg { "-" } else { "" }, exp.abs())
         }
         2 => join(neg, &exact_decimal(a)),
         3 => {
@@ -366,7 +325,7 @@ pub fn spell_float(rng: &mut Rng, x: f64) -> String {
             let (i, f) = decimal_midpoint(exact_decimal(down), exact_decimal(a));
             join(neg, &(i, format!("{f}{}1", "0".repeat(20))))
         }
-        6 if a > 0.0 && a < f64::MAX && a.to_bits() % 2 == 0 => {
+        6 if a > 0.0 && a < f64::MAX && a.to_bits().is_multiple_of(2) => {
             // Exact tie with the next double up: rounds to the even mantissa, which is `a`.
             let up = f64::from_bits(a.to_bits() + 1);
             join(neg, &decimal_midpoint(exact_decimal(a), exact_decimal(up)))

@@ -54,23 +54,11 @@ pub struct NativeJob {
 pub enum NativeCase {
     Prepare(NativeJob),
     PrepareMany(Vec<NativeJob>),
-    UniqueKey {
-        kind: String,
-        queue: Option<String>,
-        args: Option<Value>,
-        bucket: Option<i64>,
-    },
-    Ordering {
-        key: Vec<u8>,
-        shards: i16,
-    },
+    UniqueKey { kind: String, queue: Option<String>, args: Option<Value>, bucket: Option<i64> },
+    Ordering { key: Vec<u8>, shards: i16 },
     Kind(String),
     Canonical(Value),
-    Partition {
-        logical: String,
-        partitions: usize,
-        key: Vec<u8>,
-    },
+    Partition { logical: String, partitions: usize, key: Vec<u8> },
     StatesMask(u8),
     StatesNames(Vec<String>),
 }
@@ -86,12 +74,7 @@ pub fn expected(case: &NativeCase) -> Value {
         NativeCase::PrepareMany(jobs) => {
             json!({"jobs": jobs.iter().map(prepared_by_awa).collect::<Vec<_>>()})
         }
-        NativeCase::UniqueKey {
-            kind,
-            queue,
-            args,
-            bucket,
-        } => {
+        NativeCase::UniqueKey { kind, queue, args, bucket } => {
             json!({"unique_key_hex": to_hex(&awa_model::unique::compute_unique_key(kind, queue.as_deref(), args.as_ref(), *bucket))})
         }
         NativeCase::Ordering { key, shards } => json!({
@@ -100,13 +83,8 @@ pub fn expected(case: &NativeCase) -> Value {
         }),
         NativeCase::Kind(name) => json!({"kind": awa_model::kind::camel_to_snake(name)}),
         NativeCase::Canonical(v) => json!({"json": serde_json::to_string(v).expect("serialize")}),
-        NativeCase::Partition {
-            logical,
-            partitions,
-            key,
-        } => {
-            let pq = PartitionedQueue::new(logical.clone(), *partitions)
-                .expect("valid partitioned queue");
+        NativeCase::Partition { logical, partitions, key } => {
+            let pq = PartitionedQueue::new(logical.clone(), *partitions).expect("valid partitioned queue");
             json!({"index": awa_model::partition_for_ordering_key(key, *partitions), "queue": pq.queue_for_key(key)})
         }
         NativeCase::StatesMask(mask) => json!({"bits": states_bits_via_awa(*mask), "mask": mask}),
@@ -155,13 +133,8 @@ fn prepared_by_awa(job: &NativeJob) -> Value {
 }
 
 fn states_bits_via_awa(mask: u8) -> String {
-    let opts = InsertOpts {
-        unique: Some(UniqueOpts {
-            states: mask,
-            ..UniqueOpts::default()
-        }),
-        ..InsertOpts::default()
-    };
+    let opts =
+        InsertOpts { unique: Some(UniqueOpts { states: mask, ..UniqueOpts::default() }), ..InsertOpts::default() };
     awa_model::prepare_raw_job_insert("k", json!({}), opts)
         .expect("prepare")
         .unique_states_bit_string()
@@ -171,11 +144,7 @@ fn states_bits_via_awa(mask: u8) -> String {
 
 /// RFC 3339 text for `t` at a random offset, with random fraction padding and letter case.
 pub fn spell_run_at(rng: &mut Rng, t: &DateTime<Utc>) -> String {
-    let mut offset_min = if rng.chance(40) {
-        0
-    } else {
-        rng.below(2 * 1439 + 1) as i32 - 1439
-    };
+    let mut offset_min = if rng.chance(40) { 0 } else { rng.below(2 * 1439 + 1) as i32 - 1439 };
     let offset = FixedOffset::east_opt(offset_min * 60).expect("offset");
     let mut local = t.with_timezone(&offset);
     if !(1..=9999).contains(&chrono::Datelike::year(&local)) {
@@ -187,16 +156,8 @@ pub fn spell_run_at(rng: &mut Rng, t: &DateTime<Utc>) -> String {
         String::new()
     } else {
         let base = format!(".{micros:06}");
-        let trimmed = if rng.chance(50) {
-            base.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            base
-        };
-        let pad = if trimmed.is_empty() {
-            String::new()
-        } else {
-            "0".repeat(rng.below(4))
-        };
+        let trimmed = if rng.chance(50) { base.trim_end_matches('0').trim_end_matches('.').to_string() } else { base };
+        let pad = if trimmed.is_empty() { String::new() } else { "0".repeat(rng.below(4)) };
         format!("{trimmed}{pad}")
     };
     let zone = if offset_min == 0 && rng.chance(70) {
@@ -209,17 +170,11 @@ pub fn spell_run_at(rng: &mut Rng, t: &DateTime<Utc>) -> String {
         local.format("%:z").to_string()
     };
     let sep = if rng.chance(85) { "T" } else { "t" };
-    format!(
-        "{}{sep}{}{frac}{zone}",
-        local.format("%Y-%m-%d"),
-        local.format("%H:%M:%S")
-    )
+    format!("{}{sep}{}{frac}{zone}", local.format("%Y-%m-%d"), local.format("%H:%M:%S"))
 }
 
 fn opt_spelled(rng: &mut Rng, v: &Option<Value>) -> Value {
-    v.as_ref()
-        .map(|v| Value::String(gen::spelled(rng, v)))
-        .unwrap_or(Value::Null)
+    v.as_ref().map(|v| Value::String(gen::spelled(rng, v))).unwrap_or(Value::Null)
 }
 
 /// A job as a case's `job` object, JSON inputs spelled non-canonically, absent and null
@@ -253,10 +208,7 @@ fn job_object(rng: &mut Rng, j: &NativeJob) -> Value {
             o.insert("by_args".into(), json!(b));
         }
         if u.by_period.is_some() || rng.chance(30) {
-            o.insert(
-                "by_period".into(),
-                json!(u.by_period.map(|b| b.to_string())),
-            );
+            o.insert("by_period".into(), json!(u.by_period.map(|b| b.to_string())));
         }
         if let Some(s) = u.states {
             o.insert("states".into(), json!(s));
@@ -267,11 +219,7 @@ fn job_object(rng: &mut Rng, j: &NativeJob) -> Value {
         Value::Object(o)
     });
     put("unique", json!(unique), rng.chance(50));
-    put(
-        "ordering_key_hex",
-        json!(j.ordering_key.as_deref().map(to_hex)),
-        rng.chance(50),
-    );
+    put("ordering_key_hex", json!(j.ordering_key.as_deref().map(to_hex)), rng.chance(50));
     Value::Object(job)
 }
 
@@ -282,12 +230,7 @@ pub fn case_line(rng: &mut Rng, id: &str, case: &NativeCase) -> Value {
         NativeCase::PrepareMany(jobs) => {
             json!({"id": id, "op": "prepare_many", "jobs": jobs.iter().map(|j| job_object(rng, j)).collect::<Vec<_>>()})
         }
-        NativeCase::UniqueKey {
-            kind,
-            queue,
-            args,
-            bucket,
-        } => json!({
+        NativeCase::UniqueKey { kind, queue, args, bucket } => json!({
             "id": id, "op": "unique_key", "kind": kind, "queue": queue,
             "args_json": opt_spelled(rng, args), "period_bucket": bucket.map(|b| b.to_string()),
         }),
@@ -298,11 +241,7 @@ pub fn case_line(rng: &mut Rng, id: &str, case: &NativeCase) -> Value {
         NativeCase::Canonical(v) => {
             json!({"id": id, "op": "canonical_json", "json": gen::spelled(rng, v)})
         }
-        NativeCase::Partition {
-            logical,
-            partitions,
-            key,
-        } => {
+        NativeCase::Partition { logical, partitions, key } => {
             json!({"id": id, "op": "partition", "logical_queue": logical, "partitions": partitions, "key_hex": to_hex(key)})
         }
         NativeCase::StatesMask(mask) => json!({"id": id, "op": "unique_states", "mask": mask}),
@@ -342,9 +281,7 @@ const KIND_NAMES: &[&str] = &[
 fn gen_name(rng: &mut Rng, max_chars: usize, max_bytes: usize) -> String {
     loop {
         let s = if rng.chance(30) {
-            (0..1 + rng.below(20))
-                .map(|_| (b'a' + rng.below(26) as u8) as char)
-                .collect()
+            (0..1 + rng.below(20)).map(|_| (b'a' + rng.below(26) as u8) as char).collect()
         } else {
             gen::gen_string(rng, max_chars.min(40), false)
         };
@@ -363,28 +300,14 @@ fn gen_key(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn gen_run_at(rng: &mut Rng) -> DateTime<Utc> {
-    let lo = Utc
-        .with_ymd_and_hms(1, 1, 2, 0, 0, 0)
-        .single()
-        .expect("lo")
-        .timestamp();
-    let hi = Utc
-        .with_ymd_and_hms(9999, 12, 30, 0, 0, 0)
-        .single()
-        .expect("hi")
-        .timestamp();
+    let lo = Utc.with_ymd_and_hms(1, 1, 2, 0, 0, 0).single().expect("lo").timestamp();
+    let hi = Utc.with_ymd_and_hms(9999, 12, 30, 0, 0, 0).single().expect("hi").timestamp();
     let secs = match rng.below(3) {
         0 => lo + (rng.next_u64() % (hi - lo) as u64) as i64,
         _ => 1_700_000_000 + (rng.next_u64() % 400_000_000) as i64,
     };
-    let micros = if rng.chance(30) {
-        0
-    } else {
-        (rng.next_u64() % 1_000_000) as u32
-    };
-    Utc.timestamp_opt(secs, micros * 1000)
-        .single()
-        .expect("valid")
+    let micros = if rng.chance(30) { 0 } else { (rng.next_u64() % 1_000_000) as u32 };
+    Utc.timestamp_opt(secs, micros * 1000).single().expect("valid")
 }
 
 fn gen_bucket(rng: &mut Rng) -> i64 {
@@ -402,36 +325,24 @@ fn gen_unique(rng: &mut Rng) -> NativeUnique {
         by_args: rng.chance(70).then(|| rng.chance(70)),
         by_period: rng.chance(40).then(|| gen_bucket(rng)),
         states: (!by_names && rng.chance(70)).then(|| rng.next_u64() as u8),
-        state_names: by_names.then(|| {
-            (0..rng.below(9))
-                .map(|_| rng.pick(&awa_enqueue::unique::STATES).to_string())
-                .collect()
-        }),
+        state_names: by_names
+            .then(|| (0..rng.below(9)).map(|_| rng.pick(&awa_enqueue::unique::STATES).to_string()).collect()),
     }
 }
 
 fn gen_job(rng: &mut Rng) -> NativeJob {
     NativeJob {
         kind: if rng.chance(20) {
-            rng.pick(&["send_email", "k", "process_payment"])
-                .to_string()
+            rng.pick(&["send_email", "k", "process_payment"]).to_string()
         } else {
             gen_name(rng, 200, usize::MAX)
         },
         args: if rng.chance(90) {
-            Some(if rng.chance(80) {
-                gen::gen_object(rng, 4, false)
-            } else {
-                gen::gen_value(rng, 3, false)
-            })
+            Some(if rng.chance(80) { gen::gen_object(rng, 4, false) } else { gen::gen_value(rng, 3, false) })
         } else {
             None
         },
-        queue: if rng.chance(70) {
-            Some(gen_name(rng, 200, 59))
-        } else {
-            None
-        },
+        queue: if rng.chance(70) { Some(gen_name(rng, 200, 59)) } else { None },
         priority: rng.chance(50).then(|| 1 + rng.below(4) as i16),
         max_attempts: rng.chance(50).then(|| *rng.pick(&[1, 2, 25, 999, 1000])),
         run_at: rng.chance(40).then(|| gen_run_at(rng)),
@@ -442,11 +353,7 @@ fn gen_job(rng: &mut Rng) -> NativeJob {
                 gen::gen_value(rng, 2, false)
             }
         }),
-        tags: rng.chance(60).then(|| {
-            (0..rng.below(21))
-                .map(|_| gen::gen_string(rng, 10, false))
-                .collect()
-        }),
+        tags: rng.chance(60).then(|| (0..rng.below(21)).map(|_| gen::gen_string(rng, 10, false)).collect()),
         unique: rng.chance(70).then(|| gen_unique(rng)),
         ordering_key: rng.chance(40).then(|| gen_key(rng)),
     }
@@ -464,11 +371,7 @@ pub fn gen_case(rng: &mut Rng) -> NativeCase {
         75..=84 => NativeCase::Canonical(gen::gen_value(rng, 5, true)),
         85..=91 => NativeCase::Ordering {
             key: gen_key(rng),
-            shards: if rng.chance(90) {
-                1 + rng.below(64) as i16
-            } else {
-                *rng.pick(&[0, -1, i16::MAX, i16::MIN])
-            },
+            shards: if rng.chance(90) { 1 + rng.below(64) as i16 } else { *rng.pick(&[0, -1, i16::MAX, i16::MIN]) },
         },
         92..=94 => NativeCase::Kind(if rng.chance(50) {
             rng.pick(KIND_NAMES).to_string()
@@ -482,11 +385,7 @@ pub fn gen_case(rng: &mut Rng) -> NativeCase {
                     break q;
                 }
             },
-            partitions: if rng.chance(80) {
-                1 + rng.below(16)
-            } else {
-                *rng.pick(&[1, 2, 64, 32767])
-            },
+            partitions: if rng.chance(80) { 1 + rng.below(16) } else { *rng.pick(&[1, 2, 64, 32767]) },
             key: gen_key(rng),
         },
         _ => {
@@ -494,9 +393,7 @@ pub fn gen_case(rng: &mut Rng) -> NativeCase {
                 NativeCase::StatesMask(rng.next_u64() as u8)
             } else {
                 NativeCase::StatesNames(
-                    (0..rng.below(9))
-                        .map(|_| rng.pick(&awa_enqueue::unique::STATES).to_string())
-                        .collect(),
+                    (0..rng.below(9)).map(|_| rng.pick(&awa_enqueue::unique::STATES).to_string()).collect(),
                 )
             }
         }
@@ -520,41 +417,19 @@ pub fn generate(seed: u64, n: usize, id_prefix: &str) -> Vec<(Value, Value)> {
 /// expected results are computed by awa-model like every other case.
 pub fn fixed_cases() -> Vec<NativeCase> {
     let mut cases = Vec::new();
-    let unique = |kind: &str, queue: Option<&str>, args: Option<Value>, bucket: Option<i64>| {
-        NativeCase::UniqueKey {
-            kind: kind.into(),
-            queue: queue.map(Into::into),
-            args,
-            bucket,
-        }
+    let unique = |kind: &str, queue: Option<&str>, args: Option<Value>, bucket: Option<i64>| NativeCase::UniqueKey {
+        kind: kind.into(),
+        queue: queue.map(Into::into),
+        args,
+        bucket,
     };
     cases.push(unique("send_email", None, None, None));
     cases.push(unique("send_email", Some("default"), None, None));
     cases.push(unique("send_email", None, Some(json!({})), None));
-    cases.push(unique(
-        "send_email",
-        None,
-        Some(json!({"to": "a@b.com"})),
-        None,
-    ));
-    cases.push(unique(
-        "send_email",
-        None,
-        Some(json!({"to": "a@b.com", "subject": "Hi"})),
-        None,
-    ));
-    cases.push(unique(
-        "send_email",
-        Some("email"),
-        Some(json!({"to": "a@b.com"})),
-        Some(0),
-    ));
-    cases.push(unique(
-        "send_email",
-        Some("email"),
-        Some(json!({"to": "a@b.com"})),
-        Some(493827),
-    ));
+    cases.push(unique("send_email", None, Some(json!({"to": "a@b.com"})), None));
+    cases.push(unique("send_email", None, Some(json!({"to": "a@b.com", "subject": "Hi"})), None));
+    cases.push(unique("send_email", Some("email"), Some(json!({"to": "a@b.com"})), Some(0)));
+    cases.push(unique("send_email", Some("email"), Some(json!({"to": "a@b.com"})), Some(493827)));
     cases.push(unique("send_email", None, None, Some(-1)));
     cases.push(unique(
         "process_payment",
@@ -568,32 +443,12 @@ pub fn fixed_cases() -> Vec<NativeCase> {
         Some(json!({"f": 1.0, "g": 0.1, "h": 1e21, "i": 1.5e-7, "j": -0.0, "n": null, "t": true})),
         None,
     ));
-    cases.push(unique(
-        "k",
-        None,
-        Some(json!({"s": "é日本🎉/\\\"\n\t\u{1}\u{1f}\u{7f}\u{2028}"})),
-        None,
-    ));
-    cases.push(unique(
-        "k",
-        None,
-        Some(json!({"z": {"b": [3, 2, 1], "a": {"y": 1, "x": 2}}, "a": []})),
-        None,
-    ));
-    cases.push(unique(
-        "k",
-        None,
-        Some(json!({"a": 3, "B": 4, "😀": 2, "\u{e000}": 1})),
-        None,
-    ));
+    cases.push(unique("k", None, Some(json!({"s": "é日本🎉/\\\"\n\t\u{1}\u{1f}\u{7f}\u{2028}"})), None));
+    cases.push(unique("k", None, Some(json!({"z": {"b": [3, 2, 1], "a": {"y": 1, "x": 2}}, "a": []})), None));
+    cases.push(unique("k", None, Some(json!({"a": 3, "B": 4, "😀": 2, "\u{e000}": 1})), None));
     cases.push(unique("k", None, Some(json!([1, 2, 3])), None));
     cases.push(unique("k", None, Some(json!("string-args")), None));
-    cases.push(unique(
-        "k",
-        None,
-        Some(json!({"big": u64::MAX, "min": i64::MIN, "f": 18446744073709551616.0})),
-        None,
-    ));
+    cases.push(unique("k", None, Some(json!({"big": u64::MAX, "min": i64::MIN, "f": 18446744073709551616.0})), None));
     for v in [
         json!(5e-324),
         json!(2.2250738585072014e-308),
@@ -625,27 +480,17 @@ pub fn fixed_cases() -> Vec<NativeCase> {
         .collect();
     for key in &keys {
         for shards in [0, 1, 2, 8, 16, 64] {
-            cases.push(NativeCase::Ordering {
-                key: key.clone(),
-                shards,
-            });
+            cases.push(NativeCase::Ordering { key: key.clone(), shards });
         }
         for partitions in [1, 4, 8] {
-            cases.push(NativeCase::Partition {
-                logical: "orders".into(),
-                partitions,
-                key: key.clone(),
-            });
+            cases.push(NativeCase::Partition { logical: "orders".into(), partitions, key: key.clone() });
         }
     }
     for mask in 0..=255u8 {
         cases.push(NativeCase::StatesMask(mask));
     }
     cases.push(NativeCase::StatesNames(vec![]));
-    cases.push(NativeCase::StatesNames(vec![
-        "scheduled".into(),
-        "waiting_external".into(),
-    ]));
+    cases.push(NativeCase::StatesNames(vec!["scheduled".into(), "waiting_external".into()]));
     let job = |kind: &str| NativeJob {
         kind: kind.into(),
         args: Some(json!({"b": 1, "a": 2})),
@@ -663,10 +508,7 @@ pub fn fixed_cases() -> Vec<NativeCase> {
         run_at: Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single(),
         ..job("k")
     }));
-    cases.push(NativeCase::Prepare(NativeJob {
-        args: None,
-        ..job("defaults_only")
-    }));
+    cases.push(NativeCase::Prepare(NativeJob { args: None, ..job("defaults_only") }));
     cases.push(NativeCase::Prepare(NativeJob {
         kind: "é".repeat(200),
         queue: Some("é".repeat(29)),
@@ -709,10 +551,7 @@ pub fn vectors(seed: u64, random: usize) -> Vec<(Value, Value)> {
         .enumerate()
         .map(|(i, case)| {
             let id = format!("fixed-{i}");
-            (
-                case_line(&mut rng, &id, case),
-                json!({"id": id, "ok": expected(case)}),
-            )
+            (case_line(&mut rng, &id, case), json!({"id": id, "ok": expected(case)}))
         })
         .collect();
     out.extend(generate(seed ^ 0x5eed, random, "gen-"));
@@ -724,227 +563,55 @@ pub fn bad_inputs() -> Vec<(Value, &'static str, &'static str)> {
     let deep = format!("{}{}", "[".repeat(128), "]".repeat(128));
     let prep = |job: Value| json!({"op": "prepare", "job": job});
     let mut cases: Vec<(Value, &str, &str)> = vec![
-        (
-            prep(json!({"kind": "x".repeat(201)})),
-            "kind_too_long",
-            "kind",
-        ),
-        (
-            prep(json!({"kind": "é".repeat(201)})),
-            "kind_too_long",
-            "kind",
-        ),
+        (prep(json!({"kind": "x".repeat(201)})), "kind_too_long", "kind"),
+        (prep(json!({"kind": "é".repeat(201)})), "kind_too_long", "kind"),
         (prep(json!({"kind": "k\u{0}"})), "null_byte", "kind"),
-        (
-            prep(json!({"kind": "k", "queue": "q".repeat(201)})),
-            "queue_too_long",
-            "queue",
-        ),
-        (
-            prep(json!({"kind": "k", "queue": "q".repeat(60)})),
-            "queue_channel_too_long",
-            "queue",
-        ),
-        (
-            prep(json!({"kind": "k", "queue": "é".repeat(30)})),
-            "queue_channel_too_long",
-            "queue",
-        ),
-        (
-            prep(json!({"kind": "k", "queue": "a\u{0}b"})),
-            "null_byte",
-            "queue",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": 0})),
-            "priority_out_of_range",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": 5})),
-            "priority_out_of_range",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": 9})),
-            "priority_out_of_range",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": -1})),
-            "priority_out_of_range",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": 70000})),
-            "priority_out_of_range",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "max_attempts": 0})),
-            "max_attempts_out_of_range",
-            "max_attempts",
-        ),
-        (
-            prep(json!({"kind": "k", "max_attempts": 1001})),
-            "max_attempts_out_of_range",
-            "max_attempts",
-        ),
+        (prep(json!({"kind": "k", "queue": "q".repeat(201)})), "queue_too_long", "queue"),
+        (prep(json!({"kind": "k", "queue": "q".repeat(60)})), "queue_channel_too_long", "queue"),
+        (prep(json!({"kind": "k", "queue": "é".repeat(30)})), "queue_channel_too_long", "queue"),
+        (prep(json!({"kind": "k", "queue": "a\u{0}b"})), "null_byte", "queue"),
+        (prep(json!({"kind": "k", "priority": 0})), "priority_out_of_range", "priority"),
+        (prep(json!({"kind": "k", "priority": 5})), "priority_out_of_range", "priority"),
+        (prep(json!({"kind": "k", "priority": 9})), "priority_out_of_range", "priority"),
+        (prep(json!({"kind": "k", "priority": -1})), "priority_out_of_range", "priority"),
+        (prep(json!({"kind": "k", "priority": 70000})), "priority_out_of_range", "priority"),
+        (prep(json!({"kind": "k", "max_attempts": 0})), "max_attempts_out_of_range", "max_attempts"),
+        (prep(json!({"kind": "k", "max_attempts": 1001})), "max_attempts_out_of_range", "max_attempts"),
         (
             prep(json!({"kind": "k", "tags": (0..21).map(|i| i.to_string()).collect::<Vec<_>>()})),
             "too_many_tags",
             "tags",
         ),
-        (
-            prep(json!({"kind": "k", "tags": ["ok", "b\u{0}d"]})),
-            "null_byte",
-            "tags[1]",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "{\"a\":\"\\u0000\"}"})),
-            "null_byte",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "{\"\\u0000\":1}"})),
-            "null_byte",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "[[\"x\\u0000\"]]"})),
-            "null_byte",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "metadata_json": "{\"m\":[\"\\u0000\"]}"})),
-            "null_byte",
-            "metadata",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "{"})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": ""})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "{'a':1}"})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "[1,]"})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "NaN"})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "{} {}"})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "\"\\ud800\""})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "01"})),
-            "invalid_json",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": deep})),
-            "json_too_deep",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "{\"a\":1e400}"})),
-            "number_out_of_range",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "args_json": "-1e309"})),
-            "number_out_of_range",
-            "args",
-        ),
-        (
-            prep(json!({"kind": "k", "metadata_json": "{"})),
-            "invalid_json",
-            "metadata",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "2026-11-28"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "tomorrow"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "2026-13-01T00:00:00Z"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "2026-11-28T10:00:00"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "2016-12-31T23:59:60Z"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "0000-01-01T00:00:00Z"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": "0001-01-01T00:00:00+01:00"})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "k", "run_at": ""})),
-            "invalid_run_at",
-            "run_at",
-        ),
-        (
-            prep(json!({"kind": "x".repeat(201), "priority": 9, "args_json": "{"})),
-            "kind_too_long",
-            "kind",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": 9, "args_json": "{"})),
-            "priority_out_of_range",
-            "priority",
-        ),
-        (
-            json!({"op": "canonical_json", "json": "{\"a\":}"}),
-            "invalid_json",
-            "json",
-        ),
-        (
-            json!({"op": "canonical_json", "json": deep}),
-            "json_too_deep",
-            "json",
-        ),
-        (
-            json!({"op": "unique_key", "kind": "k", "args_json": "[1"}),
-            "invalid_json",
-            "args",
-        ),
+        (prep(json!({"kind": "k", "tags": ["ok", "b\u{0}d"]})), "null_byte", "tags[1]"),
+        (prep(json!({"kind": "k", "args_json": "{\"a\":\"\\u0000\"}"})), "null_byte", "args"),
+        (prep(json!({"kind": "k", "args_json": "{\"\\u0000\":1}"})), "null_byte", "args"),
+        (prep(json!({"kind": "k", "args_json": "[[\"x\\u0000\"]]"})), "null_byte", "args"),
+        (prep(json!({"kind": "k", "metadata_json": "{\"m\":[\"\\u0000\"]}"})), "null_byte", "metadata"),
+        (prep(json!({"kind": "k", "args_json": "{"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": ""})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "{'a':1}"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "[1,]"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "NaN"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "{} {}"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "\"\\ud800\""})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "01"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": deep})), "json_too_deep", "args"),
+        (prep(json!({"kind": "k", "args_json": "{\"a\":1e400}"})), "number_out_of_range", "args"),
+        (prep(json!({"kind": "k", "args_json": "-1e309"})), "number_out_of_range", "args"),
+        (prep(json!({"kind": "k", "metadata_json": "{"})), "invalid_json", "metadata"),
+        (prep(json!({"kind": "k", "run_at": "2026-11-28"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "tomorrow"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "2026-13-01T00:00:00Z"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "2026-11-28T10:00:00"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "2016-12-31T23:59:60Z"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "0000-01-01T00:00:00Z"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "0001-01-01T00:00:00+01:00"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": ""})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "x".repeat(201), "priority": 9, "args_json": "{"})), "kind_too_long", "kind"),
+        (prep(json!({"kind": "k", "priority": 9, "args_json": "{"})), "priority_out_of_range", "priority"),
+        (json!({"op": "canonical_json", "json": "{\"a\":}"}), "invalid_json", "json"),
+        (json!({"op": "canonical_json", "json": deep}), "json_too_deep", "json"),
+        (json!({"op": "unique_key", "kind": "k", "args_json": "[1"}), "invalid_json", "args"),
         (
             json!({"op": "partition", "logical_queue": "", "partitions": 4, "key_hex": "61"}),
             "empty_queue_name",
@@ -960,58 +627,20 @@ pub fn bad_inputs() -> Vec<(Value, &'static str, &'static str)> {
             "invalid_partitions",
             "partitions",
         ),
-        (
-            json!({"op": "unique_states", "states": ["Scheduled"]}),
-            "unknown_state",
-            "unique.states",
-        ),
-        (
-            json!({"op": "unique_states", "states": ["available", "done"]}),
-            "unknown_state",
-            "unique.states",
-        ),
+        (json!({"op": "unique_states", "states": ["Scheduled"]}), "unknown_state", "unique.states"),
+        (json!({"op": "unique_states", "states": ["available", "done"]}), "unknown_state", "unique.states"),
         (json!({"op": "frobnicate"}), "invalid_case", "op"),
-        (
-            json!({"op": "ordering", "key_hex": "zz", "shards": 4}),
-            "invalid_case",
-            "key_hex",
-        ),
-        (
-            json!({"op": "ordering", "key_hex": "abc", "shards": 4}),
-            "invalid_case",
-            "key_hex",
-        ),
-        (
-            json!({"op": "ordering", "key_hex": "ab", "shards": 40000}),
-            "invalid_case",
-            "shards",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": "2"})),
-            "invalid_case",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "priority": 2.5})),
-            "invalid_case",
-            "priority",
-        ),
-        (
-            prep(json!({"kind": "k", "unique": {"by_period": 5}})),
-            "invalid_case",
-            "unique.by_period",
-        ),
-        (
-            prep(json!({"kind": "k", "unique": {"states": 256}})),
-            "invalid_case",
-            "unique.states",
-        ),
+        (json!({"op": "ordering", "key_hex": "zz", "shards": 4}), "invalid_case", "key_hex"),
+        (json!({"op": "ordering", "key_hex": "abc", "shards": 4}), "invalid_case", "key_hex"),
+        (json!({"op": "ordering", "key_hex": "ab", "shards": 40000}), "invalid_case", "shards"),
+        (prep(json!({"kind": "k", "priority": "2"})), "invalid_case", "priority"),
+        (prep(json!({"kind": "k", "priority": 2.5})), "invalid_case", "priority"),
+        (prep(json!({"kind": "k", "unique": {"by_period": 5}})), "invalid_case", "unique.by_period"),
+        (prep(json!({"kind": "k", "unique": {"states": 256}})), "invalid_case", "unique.states"),
         (prep(json!({"args_json": "{}"})), "invalid_case", "kind"),
     ];
     for (i, (case, _, _)) in cases.iter_mut().enumerate() {
-        case.as_object_mut()
-            .expect("object")
-            .insert("id".into(), json!(format!("bad-{i}")));
+        case.as_object_mut().expect("object").insert("id".into(), json!(format!("bad-{i}")));
     }
     cases
 }

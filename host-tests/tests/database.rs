@@ -14,11 +14,7 @@ use sqlx::{Connection, PgConnection, Row};
 const MODES: [&str; 2] = ["canonical", "queue_storage"];
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio")
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio")
 }
 
 macro_rules! require_db {
@@ -107,42 +103,20 @@ fn multi_row_insert_is_atomic_and_ordered() {
         for mode in MODES {
             let url = new_awa_db(&format!("rust_batch_{mode}"), mode);
             let mut conn = PgConnection::connect(&url).await.expect("connect");
-            let jobs: Vec<Job> = (0..5)
-                .map(|i| Job {
-                    kind: format!("batch_{i}"),
-                    ..Default::default()
-                })
-                .collect();
+            let jobs: Vec<Job> = (0..5).map(|i| Job { kind: format!("batch_{i}"), ..Default::default() }).collect();
             let sql = wasm.insert_many_sql(Placeholders::Dollar);
-            let rows = insert_many(
-                &mut conn,
-                &sql,
-                &wasm.insert_many_binds(&jobs).expect("prepare"),
-            )
-            .await
-            .expect("batch");
+            let rows =
+                insert_many(&mut conn, &sql, &wasm.insert_many_binds(&jobs).expect("prepare")).await.expect("batch");
             let kinds: Vec<String> = rows.iter().map(|r| r.get("kind")).collect();
-            assert_eq!(
-                kinds,
-                ["batch_0", "batch_1", "batch_2", "batch_3", "batch_4"]
-            );
+            assert_eq!(kinds, ["batch_0", "batch_1", "batch_2", "batch_3", "batch_4"]);
 
             let u = UniqueOpts::default();
             let dup = [
                 unique_job("atomic", "default", r#"{"n":1}"#, u.clone()),
-                Job {
-                    kind: "atomic".into(),
-                    ..Default::default()
-                },
+                Job { kind: "atomic".into(), ..Default::default() },
                 unique_job("atomic", "default", r#"{ "n" : 1 }"#, u),
             ];
-            let err = insert_many(
-                &mut conn,
-                &sql,
-                &wasm.insert_many_binds(&dup).expect("prepare"),
-            )
-            .await
-            .unwrap_err();
+            let err = insert_many(&mut conn, &sql, &wasm.insert_many_binds(&dup).expect("prepare")).await.unwrap_err();
             assert!(is_unique_conflict(&err), "{mode}: {err}");
             let n: i64 = sqlx::query_scalar("SELECT count(*) FROM awa.jobs WHERE kind = 'atomic'")
                 .fetch_one(&mut conn)
@@ -177,21 +151,10 @@ fn live_dedup_with_awa_rust_and_python_producers() {
     let bucket = awa_enqueue::unique::period_bucket(chrono::Utc::now().timestamp(), 3600).unwrap();
     let variants: [(&str, UniqueOpts); 3] = [
         ("by_args", UniqueOpts::default()),
-        (
-            "by_queue",
-            UniqueOpts {
-                by_queue: Some(true),
-                ..UniqueOpts::default()
-            },
-        ),
+        ("by_queue", UniqueOpts { by_queue: Some(true), ..UniqueOpts::default() }),
         (
             "by_period",
-            UniqueOpts {
-                by_queue: Some(true),
-                by_args: Some(false),
-                by_period: Some(bucket),
-                ..UniqueOpts::default()
-            },
+            UniqueOpts { by_queue: Some(true), by_args: Some(false), by_period: Some(bucket), ..UniqueOpts::default() },
         ),
     ];
     runtime().block_on(async {
@@ -259,72 +222,40 @@ fn live_dedup_with_awa_rust_and_python_producers() {
 fn bad_inputs_are_rejected_by_the_database_too() {
     require_db!();
     let cases: Vec<(&str, Job, &str, &str)> = vec![
-        (
-            "kind 201 chars",
-            Job {
-                kind: "k".repeat(201),
-                ..Default::default()
-            },
-            "kind_too_long",
-            "23514",
-        ),
+        ("kind 201 chars", Job { kind: "k".repeat(201), ..Default::default() }, "kind_too_long", "23514"),
         (
             "queue 201 chars",
-            Job {
-                kind: "k".into(),
-                queue: Some("q".repeat(201)),
-                ..Default::default()
-            },
+            Job { kind: "k".into(), queue: Some("q".repeat(201)), ..Default::default() },
             "queue_too_long",
             "23514",
         ),
         (
             "priority 9",
-            Job {
-                kind: "k".into(),
-                priority: Some(9),
-                ..Default::default()
-            },
+            Job { kind: "k".into(), priority: Some(9), ..Default::default() },
             "priority_out_of_range",
             "23514",
         ),
         (
             "priority 0",
-            Job {
-                kind: "k".into(),
-                priority: Some(0),
-                ..Default::default()
-            },
+            Job { kind: "k".into(), priority: Some(0), ..Default::default() },
             "priority_out_of_range",
             "23514",
         ),
         (
             "max_attempts 1001",
-            Job {
-                kind: "k".into(),
-                max_attempts: Some(1001),
-                ..Default::default()
-            },
+            Job { kind: "k".into(), max_attempts: Some(1001), ..Default::default() },
             "max_attempts_out_of_range",
             "23514",
         ),
         (
             "21 tags",
-            Job {
-                kind: "k".into(),
-                tags: vec!["t".into(); 21],
-                ..Default::default()
-            },
+            Job { kind: "k".into(), tags: vec!["t".into(); 21], ..Default::default() },
             "too_many_tags",
             "23514",
         ),
         (
             "60-byte queue",
-            Job {
-                kind: "k".into(),
-                queue: Some("é".repeat(30)),
-                ..Default::default()
-            },
+            Job { kind: "k".into(), queue: Some("é".repeat(30)), ..Default::default() },
             "queue_channel_too_long",
             "22023",
         ),
@@ -333,11 +264,7 @@ fn bad_inputs_are_rejected_by_the_database_too() {
         let url = new_awa_db("rust_bad_inputs", "queue_storage");
         let mut conn = PgConnection::connect(&url).await.expect("connect");
         for (label, job, code, sqlstate) in cases {
-            assert_eq!(
-                awa_enqueue::prepare(&job).unwrap_err().code.as_str(),
-                code,
-                "{label}"
-            );
+            assert_eq!(awa_enqueue::prepare(&job).unwrap_err().code.as_str(), code, "{label}");
             let opts = awa_model::InsertOpts {
                 queue: job.queue.clone().unwrap_or_else(|| "default".into()),
                 priority: job.priority.unwrap_or(2) as i16,
@@ -345,8 +272,7 @@ fn bad_inputs_are_rejected_by_the_database_too() {
                 tags: job.tags.clone(),
                 ..Default::default()
             };
-            let p = awa_model::prepare_raw_job_insert(job.kind.clone(), json!({}), opts)
-                .expect("awa-model accepts it");
+            let p = awa_model::prepare_raw_job_insert(job.kind.clone(), json!({}), opts).expect("awa-model accepts it");
             let err = sqlx::query(awa_model::adapter::postgres::INSERT_JOB_SQL)
                 .bind(p.kind())
                 .bind(p.queue())
@@ -423,17 +349,11 @@ fn notify_on_commit_in_queue_storage() {
     let mut wasm = WasmCore::load().expect("component");
     let sql = wasm.insert_sql(Placeholders::Dollar);
     let (_, p) = wasm
-        .prepare_with_binds(&Job {
-            kind: "notify_me".into(),
-            queue: Some("notify_q".into()),
-            ..Default::default()
-        })
+        .prepare_with_binds(&Job { kind: "notify_me".into(), queue: Some("notify_q".into()), ..Default::default() })
         .unwrap();
     runtime().block_on(async {
         let url = new_awa_db("rust_notify", "queue_storage");
-        let mut listener = sqlx::postgres::PgListener::connect(&url)
-            .await
-            .expect("listener");
+        let mut listener = sqlx::postgres::PgListener::connect(&url).await.expect("listener");
         listener.listen("awa:notify_q").await.expect("listen");
         let mut conn = PgConnection::connect(&url).await.expect("connect");
 
@@ -442,12 +362,8 @@ fn notify_on_commit_in_queue_storage() {
         tx.rollback().await.unwrap();
         let mut tx = conn.begin().await.unwrap();
         insert(&mut tx, &sql, &p).await.unwrap();
-        let early =
-            tokio::time::timeout(std::time::Duration::from_millis(500), listener.recv()).await;
-        assert!(
-            early.is_err(),
-            "no notification before commit (or after rollback)"
-        );
+        let early = tokio::time::timeout(std::time::Duration::from_millis(500), listener.recv()).await;
+        assert!(early.is_err(), "no notification before commit (or after rollback)");
         tx.commit().await.unwrap();
         let note = tokio::time::timeout(std::time::Duration::from_secs(10), listener.recv())
             .await
@@ -479,18 +395,13 @@ fn real_awa_worker_completes_our_jobs() {
                 insert(&mut conn, &sql, &p).await.unwrap();
             }
             let out = awa_py(&["worker", &url, "rust_q", "rust_ext", "3", "60"]);
-            assert_eq!(
-                out["seen"].as_array().map(Vec::len),
-                Some(3),
-                "{mode}: {out}"
-            );
+            assert_eq!(out["seen"].as_array().map(Vec::len), Some(3), "{mode}: {out}");
             assert_eq!(out["seen"][0]["args"]["x"], json!(2.5));
-            let done: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM awa.jobs WHERE kind = 'rust_ext' AND state = 'completed'",
-            )
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+            let done: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM awa.jobs WHERE kind = 'rust_ext' AND state = 'completed'")
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
             assert_eq!(done, 3, "{mode}: jobs completed by the Awa worker");
         }
     });
@@ -508,30 +419,18 @@ fn try_insert_returns_the_job_holding_the_key() {
             let url = new_awa_db(&format!("rust_try_{mode}"), mode);
             let mut conn = PgConnection::connect(&url).await.expect("connect");
             let job = |args: &str| unique_job("try_me", "try_q", args, UniqueOpts::default());
-            let (_, first) = wasm
-                .prepare_with_binds(&job(r#"{"a":1,"b":[1.0]}"#))
-                .unwrap();
-            let rows = db::fetch_all(&mut conn, &sql, &first)
-                .await
-                .expect("insert");
+            let (_, first) = wasm.prepare_with_binds(&job(r#"{"a":1,"b":[1.0]}"#)).unwrap();
+            let rows = db::fetch_all(&mut conn, &sql, &first).await.expect("insert");
             assert_eq!(rows.len(), 1);
             assert!(rows[0].get::<bool, _>("inserted"), "{mode}");
             let id: i64 = rows[0].get("id");
 
             let mut tx = conn.begin().await.unwrap();
-            let (_, again) = wasm
-                .prepare_with_binds(&job(r#"{ "b": [1E0], "a": 1 }"#))
-                .unwrap();
-            let rows = db::fetch_all(&mut tx, &sql, &again)
-                .await
-                .expect("a duplicate is not an error");
+            let (_, again) = wasm.prepare_with_binds(&job(r#"{ "b": [1E0], "a": 1 }"#)).unwrap();
+            let rows = db::fetch_all(&mut tx, &sql, &again).await.expect("a duplicate is not an error");
             assert_eq!(rows.len(), 1, "{mode}");
             assert!(!rows[0].get::<bool, _>("inserted"), "{mode}");
-            assert_eq!(
-                rows[0].get::<i64, _>("id"),
-                id,
-                "{mode}: the job holding the key"
-            );
+            assert_eq!(rows[0].get::<i64, _>("id"), id, "{mode}: the job holding the key");
             assert_eq!(rows[0].get::<String, _>("state_str"), "available");
             assert_eq!(rows[0].get::<String, _>("queue"), "try_q");
             let n: i64 = sqlx::query_scalar("SELECT count(*) FROM awa.jobs WHERE kind = 'try_me'")
@@ -542,31 +441,16 @@ fn try_insert_returns_the_job_holding_the_key() {
             tx.commit().await.unwrap();
 
             // A job without a unique key always inserts.
-            let (_, plain) = wasm
-                .prepare_with_binds(&Job {
-                    kind: "try_me".into(),
-                    ..Default::default()
-                })
-                .unwrap();
+            let (_, plain) = wasm.prepare_with_binds(&Job { kind: "try_me".into(), ..Default::default() }).unwrap();
             for _ in 0..2 {
                 let rows = db::fetch_all(&mut conn, &sql, &plain).await.unwrap();
                 assert!(rows[0].get::<bool, _>("inserted"));
             }
-            let (_, key) = wasm
-                .prepare_with_binds(&job(r#"{"a":1,"b":[1.0]}"#))
+            let (_, key) = wasm.prepare_with_binds(&job(r#"{"a":1,"b":[1.0]}"#)).unwrap();
+            let existing = db::fetch_all(&mut conn, &wasm.existing_job_sql(Placeholders::Dollar), &[key[9].clone()])
+                .await
                 .unwrap();
-            let existing = db::fetch_all(
-                &mut conn,
-                &wasm.existing_job_sql(Placeholders::Dollar),
-                &[key[9].clone()],
-            )
-            .await
-            .unwrap();
-            assert_eq!(
-                existing[0].get::<i64, _>("id"),
-                id,
-                "{mode}: existing-job-sql"
-            );
+            assert_eq!(existing[0].get::<i64, _>("id"), id, "{mode}: existing-job-sql");
         }
     });
 }
@@ -581,19 +465,11 @@ fn psql(url: &str, statements: &str) -> String {
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(statements.as_bytes())?;
+            child.stdin.take().expect("stdin").write_all(statements.as_bytes())?;
             child.wait_with_output()
         })
         .expect("run psql");
-    assert!(
-        out.status.success(),
-        "psql failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -608,60 +484,28 @@ fn batch_is_quiet_and_restores_the_callers_level() {
     require_db!();
     let url = new_awa_db("rust_quiet", "queue_storage");
     let jobs: Vec<Job> = (0..3)
-        .map(|i| Job {
-            kind: format!("quiet_{i}"),
-            queue: Some(format!("quiet_q{}", i % 2)),
-            ..Default::default()
-        })
+        .map(|i| Job { kind: format!("quiet_{i}"), queue: Some(format!("quiet_q{}", i % 2)), ..Default::default() })
         .collect();
     let binds = awa_enqueue::insert_many_binds(&jobs).unwrap();
     let types = vec!["text"; binds.len()].join(", ");
-    let args = binds
-        .iter()
-        .map(|b| sql_literal(b))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let prepare = format!(
-        "PREPARE batch({types}) AS {};\n",
-        awa_enqueue::insert_many_sql(Placeholders::Dollar)
-    );
-    let single = awa_enqueue::prepare(&Job {
-        kind: "loud".into(),
-        queue: Some("quiet_q0".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    let single_args = single
-        .binds()
-        .iter()
-        .map(|b| b.as_deref().map_or("NULL".into(), sql_literal))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let args = binds.iter().map(|b| sql_literal(b)).collect::<Vec<_>>().join(", ");
+    let prepare = format!("PREPARE batch({types}) AS {};\n", awa_enqueue::insert_many_sql(Placeholders::Dollar));
+    let single =
+        awa_enqueue::prepare(&Job { kind: "loud".into(), queue: Some("quiet_q0".into()), ..Default::default() })
+            .unwrap();
+    let single_args =
+        single.binds().iter().map(|b| b.as_deref().map_or("NULL".into(), sql_literal)).collect::<Vec<_>>().join(", ");
     let out = psql(
         &url,
         &format!(
             "{prepare}PREPARE one({}) AS {};\nSET client_min_messages = notice;\nEXECUTE one({single_args});\n\\echo -- batch\nEXECUTE batch({args});\nSHOW client_min_messages;\nBEGIN;\nSET LOCAL client_min_messages = log;\nEXECUTE batch({args});\nSHOW client_min_messages;\nCOMMIT;\nSHOW client_min_messages;\n",
-            vec!["text"; 12].join(", "),
+            ["text"; 12].join(", "),
             awa_enqueue::insert_sql(Placeholders::Dollar),
         ),
     );
     let (before, after) = out.split_once("-- batch").expect("marker");
-    assert!(
-        before.contains("NOTICE"),
-        "the single-job statement is as loud as Awa makes it: {before}"
-    );
-    assert!(
-        !after.contains("NOTICE"),
-        "no notices from the batch: {after}"
-    );
-    let levels: Vec<&str> = after
-        .lines()
-        .map(str::trim)
-        .filter(|l| ["notice", "log"].contains(l))
-        .collect();
-    assert_eq!(
-        levels,
-        ["notice", "log", "notice"],
-        "caller's level after each batch: {after}"
-    );
+    assert!(before.contains("NOTICE"), "the single-job statement is as loud as Awa makes it: {before}");
+    assert!(!after.contains("NOTICE"), "no notices from the batch: {after}");
+    let levels: Vec<&str> = after.lines().map(str::trim).filter(|l| ["notice", "log"].contains(l)).collect();
+    assert_eq!(levels, ["notice", "log", "notice"], "caller's level after each batch: {after}");
 }

@@ -40,9 +40,7 @@ async fn main() -> anyhow::Result<()> {
             "id": rows[0].id,
             "unique_key": rows[0].unique_key.as_deref().map(host_tests::cases::to_hex),
         }),
-        Err(AwaError::Database(sqlx::Error::Database(e)))
-            if e.code().as_deref() == Some("23505") =>
-        {
+        Err(AwaError::Database(sqlx::Error::Database(e))) if e.code().as_deref() == Some("23505") => {
             json!({"inserted": false, "conflict": true, "error": e.to_string()})
         }
         Err(e) => anyhow::bail!("awa-model insert failed: {e}"),

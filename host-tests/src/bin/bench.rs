@@ -12,8 +12,7 @@ use host_tests::db::{database_url, insert_many, new_awa_db};
 use std::time::{Duration, Instant};
 
 fn job_mix() -> Vec<Job> {
-    let text = std::fs::read_to_string(host_tests::repo_root().join("bench/jobs.jsonl"))
-        .expect("bench/jobs.jsonl");
+    let text = std::fs::read_to_string(host_tests::repo_root().join("bench/jobs.jsonl")).expect("bench/jobs.jsonl");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| match parse_case(l).1 {
@@ -40,10 +39,7 @@ fn measure(label: &str, mut f: impl FnMut(usize)) -> f64 {
         }
         best = best.max(n as f64 / start.elapsed().as_secs_f64());
     }
-    println!(
-        "{label:<48} {best:>12.0} calls/s {:>8.2} µs/call",
-        1e6 / best
-    );
+    println!("{label:<48} {best:>12.0} calls/s {:>8.2} µs/call", 1e6 / best);
     best
 }
 
@@ -56,11 +52,7 @@ fn awa_model_params(job: &Job) -> awa_model::InsertParams {
             queue: job.queue.clone().unwrap_or(d.queue),
             priority: job.priority.map(|p| p as i16).unwrap_or(d.priority),
             max_attempts: job.max_attempts.map(|p| p as i16).unwrap_or(d.max_attempts),
-            run_at: job.run_at.as_deref().map(|t| {
-                chrono::DateTime::parse_from_rfc3339(t)
-                    .expect("run_at")
-                    .to_utc()
-            }),
+            run_at: job.run_at.as_deref().map(|t| chrono::DateTime::parse_from_rfc3339(t).expect("run_at").to_utc()),
             metadata: job
                 .metadata_json
                 .as_deref()
@@ -87,18 +79,14 @@ fn main() -> anyhow::Result<()> {
     let k = jobs.len();
     println!("== derivation: {k}-job mix of bench/jobs.jsonl");
     // Same work as ours: parse the JSON text, prepare, and serialize args/metadata as bound.
-    let awa = measure(
-        "awa-model (parse + prepare_raw_job_insert + serialize)",
-        |i| {
-            let p = awa_model_params(&jobs[i % k]);
-            let prepared =
-                awa_model::prepare_raw_job_insert(p.kind, p.args, p.opts).expect("prepare");
-            std::hint::black_box((
-                serde_json::to_string(prepared.args()).ok(),
-                serde_json::to_string(prepared.metadata()).ok(),
-            ));
-        },
-    );
+    let awa = measure("awa-model (parse + prepare_raw_job_insert + serialize)", |i| {
+        let p = awa_model_params(&jobs[i % k]);
+        let prepared = awa_model::prepare_raw_job_insert(p.kind, p.args, p.opts).expect("prepare");
+        std::hint::black_box((
+            serde_json::to_string(prepared.args()).ok(),
+            serde_json::to_string(prepared.metadata()).ok(),
+        ));
+    });
     let native = measure("awa-enqueue core, native", |i| {
         std::hint::black_box(awa_enqueue::prepare(&jobs[i % k]).expect("prepare"));
     });
@@ -106,16 +94,8 @@ fn main() -> anyhow::Result<()> {
     let component = measure("awa-enqueue core module, wasmtime component", |i| {
         std::hint::black_box(wasm.prepare(&jobs[i % k]).expect("prepare"));
     });
-    println!(
-        "ratios: wasmtime/native = {:.2}, native/awa-model = {:.2}",
-        component / native,
-        native / awa
-    );
-    for (host, rate) in [
-        ("awa-model", awa),
-        ("rust-native", native),
-        ("rust-wasmtime", component),
-    ] {
+    println!("ratios: wasmtime/native = {:.2}, native/awa-model = {:.2}", component / native, native / awa);
+    for (host, rate) in [("awa-model", awa), ("rust-native", native), ("rust-wasmtime", component)] {
         println!("RESULT host={host} metric=prepare value={rate:.0} unit=calls/s");
     }
 
@@ -125,9 +105,7 @@ fn main() -> anyhow::Result<()> {
     };
     let rows = 1000usize;
     let batches = 5usize;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
         println!("== batched insert, {rows} rows per statement, {batches} statements, same server");
         for mode in ["canonical", "queue_storage"] {

@@ -20,15 +20,8 @@ fn main() -> anyhow::Result<()> {
             Ok(v) => v,
             Err(_) => {
                 core = WasmCore::load()?;
-                let id = serde_json::from_str::<serde_json::Value>(&line)
-                    .ok()
-                    .and_then(|v| v.get("id").cloned());
-                error_line(
-                    id.unwrap_or_default(),
-                    "module_trap",
-                    "",
-                    "the module trapped on this case",
-                )
+                let id = serde_json::from_str::<serde_json::Value>(&line).ok().and_then(|v| v.get("id").cloned());
+                error_line(id.unwrap_or_default(), "module_trap", "", "the module trapped on this case")
             }
         };
         writeln!(out, "{result}")?;

@@ -12,9 +12,7 @@ fn sample_jobs() -> Vec<Job> {
     vec![
         Job {
             kind: "send_email".into(),
-            args_json: Some(
-                r#"{ "to": "ada@example.com", "subject": "Welcome", "retry_after": 1.50 }"#.into(),
-            ),
+            args_json: Some(r#"{ "to": "ada@example.com", "subject": "Welcome", "retry_after": 1.50 }"#.into()),
             unique: Some(UniqueOpts::default()),
             tags: vec!["onboarding".into()],
             ..Default::default()
@@ -38,30 +36,20 @@ fn sample_jobs() -> Vec<Job> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let url = std::env::args()
-        .nth(1)
-        .ok_or_else(|| anyhow::anyhow!("usage: demo DATABASE_URL"))?;
+    let url = std::env::args().nth(1).ok_or_else(|| anyhow::anyhow!("usage: demo DATABASE_URL"))?;
     let mut wasm = WasmCore::load()?;
     let contract = wasm.contract();
-    println!(
-        "core module: Awa {} contract, ABI {}",
-        contract.awa_version, contract.abi_version
-    );
+    println!("core module: Awa {} contract, ABI {}", contract.awa_version, contract.abi_version);
     let mut conn = PgConnection::connect(&url).await?;
-    let (version, args): (Option<i32>, Option<String>) = sqlx::query_as(&wasm.schema_check_sql())
-        .fetch_one(&mut conn)
-        .await?;
-    let (v, tested) = wasm
-        .check_schema(version, args.as_deref())
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (version, args): (Option<i32>, Option<String>) =
+        sqlx::query_as(&wasm.schema_check_sql()).fetch_one(&mut conn).await?;
+    let (v, tested) = wasm.check_schema(version, args.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("schema check: awa.schema_version {v} (tested: {tested}), insert_job_compat signature matches\n");
 
     let sql = wasm.insert_sql(Placeholders::Dollar);
     println!("SQL: {sql}\n");
     for job in sample_jobs() {
-        let (p, binds) = wasm
-            .prepare_with_binds(&job)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (p, binds) = wasm.prepare_with_binds(&job).map_err(|e| anyhow::anyhow!("{e}"))?;
         println!(
             "values: kind={:?} queue={:?} args={} state={} priority={} max_attempts={} run_at={:?} metadata={} tags={:?} unique_key={:?} unique_states={:?} ordering_key={:?}",
             p.kind, p.queue, p.args_json, p.state, p.priority, p.max_attempts, p.run_at, p.metadata_json, p.tags,
@@ -81,9 +69,7 @@ async fn main() -> anyhow::Result<()> {
         args_json: Some(r#"{"retry_after":1.5,"subject":"Welcome","to":"ada@example.com"}"#.into()),
         ..sample_jobs().remove(0)
     };
-    let (_, binds) = wasm
-        .prepare_with_binds(&again)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (_, binds) = wasm.prepare_with_binds(&again).map_err(|e| anyhow::anyhow!("{e}"))?;
     match insert(&mut conn, &sql, &binds).await {
         Err(e) if is_unique_conflict(&e) => {
             println!("\nsame send_email job, other spelling: duplicate (23505 idx_awa_jobs_unique), nothing inserted")

@@ -7,19 +7,13 @@ use sqlx::{Connection, PgConnection};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let url = std::env::args()
-        .nth(1)
-        .ok_or_else(|| anyhow::anyhow!("usage: schema-check DATABASE_URL"))?;
+    let url = std::env::args().nth(1).ok_or_else(|| anyhow::anyhow!("usage: schema-check DATABASE_URL"))?;
     let mut wasm = WasmCore::load()?;
     let mut conn = PgConnection::connect(&url).await?;
-    let (version, args): (Option<i32>, Option<String>) = sqlx::query_as(&wasm.schema_check_sql())
-        .fetch_one(&mut conn)
-        .await?;
+    let (version, args): (Option<i32>, Option<String>) =
+        sqlx::query_as(&wasm.schema_check_sql()).fetch_one(&mut conn).await?;
     match wasm.check_schema(version, args.as_deref()) {
-        Ok((v, tested)) => println!(
-            "{}",
-            json!({"compatible": true, "schema_version": v, "tested": tested})
-        ),
+        Ok((v, tested)) => println!("{}", json!({"compatible": true, "schema_version": v, "tested": tested})),
         Err(e) => {
             println!(
                 "{}",

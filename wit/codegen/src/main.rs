@@ -25,10 +25,7 @@ fn main() -> Result<()> {
 
 fn component(core: &Path, out: &Path) -> Result<()> {
     let bytes = std::fs::read(core).with_context(|| format!("read {}", core.display()))?;
-    let component = wit_component::ComponentEncoder::default()
-        .module(&bytes)?
-        .validate(true)
-        .encode()?;
+    let component = wit_component::ComponentEncoder::default().module(&bytes)?.validate(true).encode()?;
     std::fs::write(out, component).with_context(|| format!("write {}", out.display()))
 }
 
@@ -61,14 +58,9 @@ fn layout(args: &[String]) -> Result<()> {
             other => bail!("unknown argument {other}"),
         }
     }
-    let wit_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("wit dir")?;
+    let wit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("wit dir")?;
     let layout = compute(wit_dir)?;
-    verify_against_module(
-        &layout,
-        &std::fs::read(&core).with_context(|| format!("read {}", core.display()))?,
-    )?;
+    verify_against_module(&layout, &std::fs::read(&core).with_context(|| format!("read {}", core.display()))?)?;
     let mut stale = Vec::new();
     for (path, text) in [(go, render_go(&layout)), (java, render_java(&layout))] {
         let Some(path) = path else { continue };
@@ -81,10 +73,7 @@ fn layout(args: &[String]) -> Result<()> {
         }
     }
     if !stale.is_empty() {
-        bail!(
-            "stale layout file(s), run scripts/build-wasm.sh: {}",
-            stale.join(", ")
-        );
+        bail!("stale layout file(s), run scripts/build-wasm.sh: {}", stale.join(", "));
     }
     Ok(())
 }
@@ -92,10 +81,7 @@ fn layout(args: &[String]) -> Result<()> {
 fn compute(wit_dir: &Path) -> Result<Layout> {
     let mut resolve = Resolve::default();
     let (pkg, _) = resolve.push_dir(wit_dir)?;
-    let iface_id = *resolve.packages[pkg]
-        .interfaces
-        .get("core")
-        .context("interface core")?;
+    let iface_id = *resolve.packages[pkg].interfaces.get("core").context("interface core")?;
     let mut sizes = SizeAlign::default();
     sizes.fill(&resolve)?;
     let interface = resolve.name_world_key(&WorldKey::Interface(iface_id));
@@ -107,26 +93,13 @@ fn compute(wit_dir: &Path) -> Result<Layout> {
         match &def.kind {
             TypeDefKind::Record(r) => {
                 let ty = Type::Id(id);
-                consts.push((
-                    vec![name.clone(), "size".into()],
-                    (sizes.size(&ty).size_wasm32()),
-                ));
-                consts.push((
-                    vec![name.clone(), "align".into()],
-                    (sizes.align(&ty).align_wasm32()),
-                ));
+                consts.push((vec![name.clone(), "size".into()], (sizes.size(&ty).size_wasm32())));
+                consts.push((vec![name.clone(), "align".into()], (sizes.align(&ty).align_wasm32())));
                 let offsets = sizes.field_offsets(r.fields.iter().map(|f| &f.ty));
                 for (field, (offset, fty)) in r.fields.iter().zip(offsets) {
                     let at = offset.size_wasm32();
                     consts.push((vec![name.clone(), field.name.clone()], (at)));
-                    field_details(
-                        &resolve,
-                        &sizes,
-                        &[name.clone(), field.name.clone()],
-                        at,
-                        fty,
-                        &mut consts,
-                    );
+                    field_details(&resolve, &sizes, &[name.clone(), field.name.clone()], at, fty, &mut consts);
                 }
             }
             TypeDefKind::Enum(e) => {
@@ -149,16 +122,10 @@ fn compute(wit_dir: &Path) -> Result<Layout> {
             .map(|ty| (sizes.size(ty).size_wasm32(), sizes.align(ty).align_wasm32()));
         if let Some(ty) = &func.result {
             if let Some(payload) = result_payload(&resolve, &sizes, ty) {
-                consts.push((
-                    vec![fname.clone(), "result".into(), "payload".into()],
-                    (payload),
-                ));
+                consts.push((vec![fname.clone(), "result".into(), "payload".into()], (payload)));
             }
         }
-        let needs_post = func
-            .result
-            .as_ref()
-            .is_some_and(|ty| owns_memory(&resolve, ty));
+        let needs_post = func.result.as_ref().is_some_and(|ty| owns_memory(&resolve, ty));
         exports.push(Export {
             func: fname.clone(),
             post: needs_post.then(|| format!("cabi_post_{name}")),
@@ -169,11 +136,7 @@ fn compute(wit_dir: &Path) -> Result<Layout> {
             ret_area,
         });
     }
-    Ok(Layout {
-        interface,
-        consts,
-        exports,
-    })
+    Ok(Layout { interface, consts, exports })
 }
 
 /// Payload offset, element size and nested record offsets of a field's type.
@@ -186,17 +149,10 @@ fn field_details(
     consts: &mut Vec<(Vec<String>, usize)>,
 ) {
     let Type::Id(id) = ty else { return };
-    let with = |suffix: &str| {
-        name.iter()
-            .cloned()
-            .chain([suffix.to_string()])
-            .collect::<Vec<_>>()
-    };
+    let with = |suffix: &str| name.iter().cloned().chain([suffix.to_string()]).collect::<Vec<_>>();
     match &resolve.types[*id].kind {
         TypeDefKind::Option(inner) => {
-            let payload = sizes
-                .payload_offset(wit_parser::Int::U8, [None, Some(inner)])
-                .size_wasm32();
+            let payload = sizes.payload_offset(wit_parser::Int::U8, [None, Some(inner)]).size_wasm32();
             consts.push((with("payload"), (at + payload)));
         }
         TypeDefKind::List(elem) => {
@@ -204,9 +160,7 @@ fn field_details(
             consts.push((with("elem-align"), (sizes.align(elem).align_wasm32())));
             if let Type::Id(eid) = elem {
                 if let TypeDefKind::Option(inner) = &resolve.types[*eid].kind {
-                    let payload = sizes
-                        .payload_offset(wit_parser::Int::U8, [None, Some(inner)])
-                        .size_wasm32();
+                    let payload = sizes.payload_offset(wit_parser::Int::U8, [None, Some(inner)]).size_wasm32();
                     consts.push((with("elem-payload"), (payload)));
                 }
             }
@@ -220,11 +174,9 @@ fn field_details(
 fn result_payload(resolve: &Resolve, sizes: &SizeAlign, ty: &Type) -> Option<usize> {
     let Type::Id(id) = ty else { return None };
     match &resolve.types[*id].kind {
-        TypeDefKind::Result(r) => Some(
-            sizes
-                .payload_offset(wit_parser::Int::U8, [r.ok.as_ref(), r.err.as_ref()])
-                .size_wasm32(),
-        ),
+        TypeDefKind::Result(r) => {
+            Some(sizes.payload_offset(wit_parser::Int::U8, [r.ok.as_ref(), r.err.as_ref()]).size_wasm32())
+        }
         _ => None,
     }
 }
@@ -241,10 +193,7 @@ fn owns_memory(resolve: &Resolve, ty: &Type) -> bool {
                 r.ok.as_ref().is_some_and(|t| owns_memory(resolve, t))
                     || r.err.as_ref().is_some_and(|t| owns_memory(resolve, t))
             }
-            TypeDefKind::Variant(v) => v
-                .cases
-                .iter()
-                .any(|c| c.ty.as_ref().is_some_and(|t| owns_memory(resolve, t))),
+            TypeDefKind::Variant(v) => v.cases.iter().any(|c| c.ty.as_ref().is_some_and(|t| owns_memory(resolve, t))),
             _ => false,
         },
         _ => false,
@@ -304,30 +253,16 @@ fn verify_against_module(layout: &Layout, core: &[u8]) -> Result<()> {
         }
     }
     let sig = |name: &str| -> Result<(String, String)> {
-        let index = *exports
-            .get(name)
-            .with_context(|| format!("core module lacks export {name}"))?;
-        let ty = func_types
-            .get(index as usize - imported_funcs)
-            .context("function index")?;
+        let index = *exports.get(name).with_context(|| format!("core module lacks export {name}"))?;
+        let ty = func_types.get(index as usize - imported_funcs).context("function index")?;
         let f = types.get(*ty as usize).context("type index")?;
-        let render = |ts: &[wasmparser::ValType]| {
-            ts.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        let render = |ts: &[wasmparser::ValType]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(",");
         Ok((render(f.params()), render(f.results())))
     };
     for e in &layout.exports {
         let (params, results) = sig(&e.name)?;
         if (params.as_str(), results.as_str()) != (e.params.as_str(), e.results.as_str()) {
-            bail!(
-                "{}: module has ({params}) -> ({results}), WIT gives ({}) -> ({})",
-                e.name,
-                e.params,
-                e.results
-            );
+            bail!("{}: module has ({params}) -> ({results}), WIT gives ({}) -> ({})", e.name, e.params, e.results);
         }
         match &e.post {
             Some(post) => {
@@ -344,10 +279,7 @@ fn verify_against_module(layout: &Layout, core: &[u8]) -> Result<()> {
 }
 
 fn words(parts: &[String]) -> Vec<String> {
-    parts
-        .iter()
-        .flat_map(|p| p.split('-').map(str::to_string).collect::<Vec<_>>())
-        .collect()
+    parts.iter().flat_map(|p| p.split('-').map(str::to_string).collect::<Vec<_>>()).collect()
 }
 
 /// Exported Go identifier: `["prepare-many"]` -> `PrepareMany`, `["canonical-json"]` -> `CanonicalJSON`.
@@ -358,24 +290,17 @@ fn go_ident(parts: &[String]) -> String {
             "json" | "sql" | "abi" => w.to_uppercase(),
             _ => {
                 let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
+                c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
             }
         })
         .collect()
 }
 
 fn java_ident(parts: &[String]) -> String {
-    words(parts)
-        .iter()
-        .map(|w| w.to_uppercase())
-        .collect::<Vec<_>>()
-        .join("_")
+    words(parts).iter().map(|w| w.to_uppercase()).collect::<Vec<_>>().join("_")
 }
 
-const HEADER: &str =
-    "Code generated by wit/codegen (scripts/build-wasm.sh) from wit/awa-enqueue.wit; DO NOT EDIT.";
+const HEADER: &str = "Code generated by wit/codegen (scripts/build-wasm.sh) from wit/awa-enqueue.wit; DO NOT EDIT.";
 
 /// Go source as gofmt writes it: `=` aligned within each block.
 fn render_go(l: &Layout) -> String {
@@ -383,19 +308,11 @@ fn render_go(l: &Layout) -> String {
     s.push_str("// Interface is the WIT interface whose exports the core module carries.\n");
     s.push_str(&format!("const Interface = {:?}\n\n", l.interface));
     s.push_str("// Sizes, alignments and offsets (bytes, wasm32) of the WIT types, by the canonical ABI.\nconst (\n");
-    let consts: Vec<(String, String)> = l
-        .consts
-        .iter()
-        .map(|(name, n)| (go_ident(name), n.to_string()))
-        .collect();
+    let consts: Vec<(String, String)> = l.consts.iter().map(|(name, n)| (go_ident(name), n.to_string())).collect();
     push_aligned(&mut s, &consts);
     s.push_str(")\n\n");
-    s.push_str(
-        "// Export describes one export of the core module: its name, its post-return function\n",
-    );
-    s.push_str(
-        "// (\"\" when none), its flat core signature, and its return area (size 0 when none).\n",
-    );
+    s.push_str("// Export describes one export of the core module: its name, its post-return function\n");
+    s.push_str("// (\"\" when none), its flat core signature, and its return area (size 0 when none).\n");
     s.push_str("type Export struct {\n\tName, Post, Params, Results string\n\tIndirectParams              bool\n\tRetSize, RetAlign           uint32\n}\n\n");
     s.push_str("// Exports of interface core.\nvar (\n");
     let exports: Vec<(String, String)> = l
@@ -416,23 +333,13 @@ fn render_go(l: &Layout) -> String {
         .collect();
     push_aligned(&mut s, &exports);
     s.push_str(")\n\n// All lists every export, for checks at instantiation.\nvar All = []Export{");
-    s.push_str(
-        &exports
-            .iter()
-            .map(|(ident, _)| ident.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    s.push_str(&exports.iter().map(|(ident, _)| ident.as_str()).collect::<Vec<_>>().join(", "));
     s.push_str("}\n");
     s
 }
 
 fn push_aligned(s: &mut String, items: &[(String, String)]) {
-    let width = items
-        .iter()
-        .map(|(ident, _)| ident.len())
-        .max()
-        .unwrap_or(0);
+    let width = items.iter().map(|(ident, _)| ident.len()).max().unwrap_or(0);
     for (ident, value) in items {
         s.push_str(&format!("\t{ident:width$} = {value}\n"));
     }
@@ -442,15 +349,9 @@ fn render_java(l: &Layout) -> String {
     let mut s = format!("// {HEADER}\npackage dev.awa.enqueue;\n\nimport java.util.List;\n\n");
     s.push_str("/** Canonical-ABI layout of the core module's WIT interface (sizes, offsets, exports). */\n");
     s.push_str("final class Layout {\n    private Layout() {}\n\n");
-    s.push_str(&format!(
-        "    static final String INTERFACE = {:?};\n\n",
-        l.interface
-    ));
+    s.push_str(&format!("    static final String INTERFACE = {:?};\n\n", l.interface));
     for (name, n) in &l.consts {
-        s.push_str(&format!(
-            "    static final int {} = {n};\n",
-            java_ident(name)
-        ));
+        s.push_str(&format!("    static final int {} = {n};\n", java_ident(name)));
     }
     s.push_str("\n    /** One export: name, post-return (\"\" when none), flat core signature, return area (size 0 when none). */\n");
     s.push_str("    record Export(String name, String post, String params, String results, boolean indirectParams, int retSize, int retAlign) {}\n\n");
@@ -468,11 +369,7 @@ fn render_java(l: &Layout) -> String {
     }
     s.push_str(&format!(
         "\n    static final List<Export> ALL = List.of({});\n}}\n",
-        l.exports
-            .iter()
-            .map(|e| java_ident(std::slice::from_ref(&e.func)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        l.exports.iter().map(|e| java_ident(std::slice::from_ref(&e.func))).collect::<Vec<_>>().join(", ")
     ));
     s
 }
