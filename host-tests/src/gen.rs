@@ -30,6 +30,13 @@ impl Rng {
 }
 
 const SPECIAL_CHARS: &[char] = &[
+    '\u{feff}',
+    '\u{fffe}',
+    '\u{301}',
+    '\u{200d}',
+    '\u{80}',
+    '\u{85}',
+    '\u{9f}',
     '"',
     '\\',
     '/',
@@ -80,9 +87,35 @@ pub fn gen_char(rng: &mut Rng, allow_nul: bool) -> char {
     }
 }
 
+/// Sequences whose parts must survive together: ZWJ emoji, combining marks, flags, CRLF.
+const SPECIAL_STRINGS: &[&str] = &[
+    "\u{1F469}\u{200D}\u{1F4BB}",
+    "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}",
+    "e\u{301}",
+    "\u{1F1F3}\u{1F1FF}",
+    "\r\n",
+    "\u{feff}\u{feff}",
+];
+
+/// A string of at most `max_chars` characters drawn from plain ASCII, the special characters
+/// (BOM, noncharacters, combining marks, ZWJ, C0/C1 controls, ...) and any scalar value, with a
+/// BOM or another special sequence at the start, the end or inside now and then.
 pub fn gen_string(rng: &mut Rng, max_chars: usize, allow_nul: bool) -> String {
     let n = rng.below(max_chars + 1);
-    (0..n).map(|_| gen_char(rng, allow_nul)).collect()
+    let mut out: Vec<String> = (0..n).map(|_| gen_char(rng, allow_nul).to_string()).collect();
+    if n > 0 && rng.chance(8) {
+        let special = if rng.chance(50) { "\u{feff}" } else { *rng.pick(SPECIAL_STRINGS) };
+        let at = match rng.below(3) {
+            0 => 0,
+            1 => n - 1,
+            _ => rng.below(n),
+        };
+        out[at] = special.to_string();
+        while out.concat().chars().count() > max_chars {
+            out.pop();
+        }
+    }
+    out.concat()
 }
 
 const SPECIAL_FLOATS: &[f64] = &[

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod cases;
 pub mod component;
 pub mod db;
+pub mod fresh;
 pub mod gen;
 pub mod oracle;
 

@@ -179,7 +179,7 @@ fn opt_spelled(rng: &mut Rng, v: &Option<Value>) -> Value {
 
 /// A job as a case's `job` object, JSON inputs spelled non-canonically, absent and null
 /// options chosen at random.
-fn job_object(rng: &mut Rng, j: &NativeJob) -> Value {
+pub fn job_object(rng: &mut Rng, j: &NativeJob) -> Value {
     let mut job = Map::new();
     job.insert("kind".into(), json!(j.kind));
     let mut put = |k: &str, v: Value, omit_null: bool| {
@@ -318,7 +318,7 @@ fn gen_bucket(rng: &mut Rng) -> i64 {
     }
 }
 
-fn gen_unique(rng: &mut Rng) -> NativeUnique {
+pub fn gen_unique(rng: &mut Rng) -> NativeUnique {
     let by_names = rng.chance(15);
     NativeUnique {
         by_queue: rng.chance(70).then(|| rng.chance(50)),
@@ -330,7 +330,7 @@ fn gen_unique(rng: &mut Rng) -> NativeUnique {
     }
 }
 
-fn gen_job(rng: &mut Rng) -> NativeJob {
+pub fn gen_job(rng: &mut Rng) -> NativeJob {
     NativeJob {
         kind: if rng.chance(20) {
             rng.pick(&["send_email", "k", "process_payment"]).to_string()
