@@ -1,6 +1,7 @@
 // Build generated/ from the committed core module: componentize, transpile with jco, patch.
 //   node build.mjs          rebuild generated/
-//   node build.mjs --check  rebuild into a temp dir and fail if generated/ differs
+//   node build.mjs --check  fail if generated/ lacks the patches below or differs from a fresh
+//                           build (into a temp dir) of the committed core module
 import { readFile, writeFile, mkdir, rm, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -15,6 +16,29 @@ const NAME = 'awa_enqueue';
 // jco's _debugLog reads process.env.JCO_DEBUG on every call (dozens per export call); read it once.
 const DEBUG_LOG_PER_CALL = /^([ \t]*)const _debugLog = \(\.\.\.args\) => \{\n([ \t]*)if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}/m;
 const DEBUG_LOG_HOISTED = '$1const _jcoDebug = !!globalThis?.process?.env?.JCO_DEBUG;\n$1const _debugLog = (...args) => {\n$2if (!_jcoDebug) { return; }';
+
+// jco decodes every string the module returns with `new TextDecoder()`: its default
+// `ignoreBOM: false` strips a leading U+FEFF from each one (a kind, queue or tag starting with a
+// BOM would come back without it), and `fatal: false` would turn bad UTF-8 into U+FFFD. Every
+// decoder the glue builds must be exact.
+const TEXT_DECODER_DEFAULT = /new TextDecoder\(\s*(?:(['"])utf-?8\1\s*)?\)/gi;
+export const TEXT_DECODER_EXACT = "new TextDecoder('utf-8', { ignoreBOM: true, fatal: true })";
+
+function patchTextDecoder(js) {
+  const patched = js.replace(TEXT_DECODER_DEFAULT, TEXT_DECODER_EXACT);
+  const left = inexactTextDecoders(patched);
+  if (left.length) throw new Error(`jco output changed: TextDecoder built as ${left[0]}; update build.mjs`);
+  return patched;
+}
+
+/** Every use of TextDecoder in `js` that is not the exact decoder (empty when all are patched). */
+export function inexactTextDecoders(js) {
+  const uses = [];
+  for (const m of js.matchAll(/(?:new\s+)?\bTextDecoder\b[^;\n]*/g)) {
+    if (!m[0].startsWith(TEXT_DECODER_EXACT)) uses.push(m[0].trim());
+  }
+  return uses;
+}
 
 export async function generate(outDir, { patch = true } = {}) {
   const core = await readFile(coreWasm);
@@ -31,7 +55,9 @@ export async function generate(outDir, { patch = true } = {}) {
   await rm(outDir, { recursive: true, force: true });
   for (const [name, bytes] of Object.entries(files)) {
     let data = bytes;
-    if (patch && name === `${NAME}.js`) data = Buffer.from(patchDebugLog(Buffer.from(bytes).toString('utf8')));
+    if (patch && name === `${NAME}.js`) {
+      data = Buffer.from(patchTextDecoder(patchDebugLog(Buffer.from(bytes).toString('utf8'))));
+    }
     const path = join(outDir, name);
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, data);
@@ -64,6 +90,13 @@ const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv
 if (!isMain) {
   // imported (bench/bench.mjs): only generate() is used
 } else if (process.argv.includes('--check')) {
+  const glue = await readFile(join(target, `${NAME}.js`), 'utf8').catch(() => '');
+  const inexact = inexactTextDecoders(glue);
+  if (!glue.includes(TEXT_DECODER_EXACT) || inexact.length) {
+    console.error(`generated/${NAME}.js decodes strings with a lossy TextDecoder (${inexact[0] ?? 'none patched'}): ` +
+      'the ignoreBOM/fatal patch is missing (run `npm run build` in js/)');
+    process.exit(1);
+  }
   const tmp = await mkdtemp(join(tmpdir(), 'awa-enqueue-gen-'));
   try {
     await generate(tmp);

@@ -1,56 +1,20 @@
 // awa-enqueue: Awa producer logic (one Rust core, compiled to wasm) for Node.
-// This file only marshals JS values to the core's WIT types and talks to node-postgres;
-// every derived value (keys, states, shards, SQL, validation) comes from the core.
-import { readFileSync } from 'node:fs';
-import { instantiate } from './generated/awa_enqueue.js';
+// This file only marshals JS values to the core's WIT types and talks to the database driver
+// (node-postgres or postgres.js); every derived value (keys, states, shards, defaults,
+// validation, SQL text, bind values, error fields) comes from the core.
+import { types } from 'node:util';
+import { createHash } from 'node:crypto';
+import { AwaEnqueueError, call, toError, withinBatch } from './core.js';
+
+export { AwaEnqueueError };
 
 /** ABI version of the core module this glue was written for. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
-const coreWasmUrl = new URL('./generated/awa_enqueue.core.wasm', import.meta.url);
-const core = instantiate(
-  () => new WebAssembly.Module(readFileSync(coreWasmUrl)),
-  {},
-  (module, imports) => new WebAssembly.Instance(module, imports),
-).core;
-
-/** Error for anything rejected before the database: `code` is stable, `field` names the input. */
-export class AwaEnqueueError extends Error {
-  constructor(code, field, message, options) {
-    super(message, options);
-    this.name = 'AwaEnqueueError';
-    this.code = code;
-    this.field = field;
-  }
-}
-
-function isCoreError(e) {
-  return e !== null && typeof e === 'object' && !(e instanceof Error) &&
-    typeof e.code === 'string' && typeof e.field === 'string' && typeof e.message === 'string';
-}
-
-// Every core call goes through here: the core's `error` record becomes an AwaEnqueueError,
-// a trap (a core bug) becomes `module_trap`.
-function call(fn, ...args) {
-  try {
-    return fn(...args);
-  } catch (e) {
-    if (isCoreError(e)) throw new AwaEnqueueError(e.code, e.field, e.message);
-    if (e instanceof WebAssembly.RuntimeError) {
-      throw new AwaEnqueueError('module_trap', '', `awa-enqueue: core module trapped: ${e.message}`, { cause: e });
-    }
-    throw e;
-  }
-}
-
-function invalid(field, message) {
-  return new AwaEnqueueError('invalid_argument', field, message);
-}
-
-const info = call(core.contractInfo);
+const info = call('contractInfo');
 if (info.abiVersion !== ABI_VERSION) {
   throw new AwaEnqueueError('abi_mismatch', '',
-    `awa-enqueue: core module speaks ABI ${info.abiVersion}, this package was written for ABI ${ABI_VERSION}`);
+    `awa-enqueue: the core module speaks ABI ${info.abiVersion}, this package was written for ABI ${ABI_VERSION}`);
 }
 
 /** Awa version whose insert_job_compat contract this build speaks, e.g. "0.6.9". */
@@ -61,157 +25,189 @@ export function contractInfo() {
   return { ...info };
 }
 
-// ---- marshalling helpers (type and WIT-range checks only) ----
+// ---- marshalling: JS values to WIT values; anything the WIT cannot carry is invalid_argument ----
 
-const INT_RANGES = {
-  s16: [-32768, 32767],
-  s32: [-2147483648, 2147483647],
-  u8: [0, 255],
-  u32: [0, 4294967295],
-};
+/** A host-side error; `field` in the contract's spelling, spelled for JS by the core. */
+function invalid(field, message) {
+  return toError({ code: 'invalid_argument', field, message });
+}
+
 const S64_MIN = -(2n ** 63n);
 const S64_MAX = 2n ** 63n - 1n;
-
-function witInt(value, type, field) {
-  const [min, max] = INT_RANGES[type];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(field, `${field} must be an integer in ${min}..${max} (${type}), got ${describe(value)}`);
-  }
-  return value;
-}
-
-function witS64(value, field) {
-  let big;
-  if (typeof value === 'bigint') big = value;
-  else if (typeof value === 'number' && Number.isInteger(value)) big = BigInt(value);
-  else throw invalid(field, `${field} must be an integer (bigint or number), got ${describe(value)}`);
-  if (big < S64_MIN || big > S64_MAX) throw invalid(field, `${field} must fit a signed 64-bit integer, got ${big}`);
-  return big;
-}
-
-function optionalInt(value, type, field) {
-  return value === undefined || value === null ? undefined : witInt(value, type, field);
-}
-
-function witString(value, field) {
-  if (typeof value !== 'string') throw invalid(field, `${field} must be a string, got ${describe(value)}`);
-  return wellFormed(value, field);
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const isWellFormed = String.prototype.isWellFormed
-  ? (s) => s.isWellFormed()
-  : (s) => !LONE_SURROGATE.test(s); // Node 18
-
-// UTF-8 cannot carry a lone UTF-16 surrogate (TextEncoder would write U+FFFD instead): reject it.
-function wellFormed(value, field) {
-  if (!isWellFormed(value)) {
-    throw invalid(field, `${field} contains an unpaired UTF-16 surrogate (not valid UTF-8)`);
-  }
-  return value;
-}
-
-function optionalString(value, field) {
-  return value === undefined || value === null ? undefined : witString(value, field);
-}
+const U32_MAX = 2n ** 32n - 1n;
 
 function describe(value) {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  return typeof value;
+  if (typeof value === 'string') return 'a string';
+  if (types.isDate(value)) return 'a Date';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+const absent = (v) => v === undefined || v === null;
+
+/** An integer (number or bigint) as a bigint, or undefined when it is not one. */
+function integer(value) {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  return undefined;
+}
+
+const clamp = (v, min, max) => (v < min ? min : v > max ? max : v);
+
+/**
+ * An integer the core range-checks itself (priority, maxAttempts): beyond the 64-bit range it is
+ * passed saturated, so the core reports its own range error (1e20 like 9).
+ */
+function rangeChecked(value, field) {
+  const big = integer(value);
+  if (big === undefined) throw invalid(field, `${field} must be an integer, got ${describe(value)}`);
+  return clamp(big, S64_MIN, S64_MAX);
+}
+
+/** An integer that must be exact: every 64-bit value means something to the core. */
+function exactI64(value, field) {
+  const big = integer(value);
+  if (big === undefined || big < S64_MIN || big > S64_MAX) {
+    throw invalid(field, `${field} must be an integer between ${S64_MIN} and ${S64_MAX}, got ${describe(value)}`);
+  }
+  return big;
+}
+
+function smallInt(value, min, max, field, what = `${field} must be an integer between ${min} and ${max}`) {
+  const big = integer(value);
+  if (big === undefined || big < BigInt(min) || big > BigInt(max)) throw invalid(field, `${what}, got ${describe(value)}`);
+  return Number(big);
+}
+
+// UTF-8 cannot carry an unpaired UTF-16 surrogate (encoding would write U+FFFD, and the core
+// would hash other text than the caller gave): refuse it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed = typeof String.prototype.isWellFormed === 'function'
+  ? (s) => s.isWellFormed()
+  : (s) => !LONE_SURROGATE.test(s); // Node 18
+
+function text(value, field) {
+  if (typeof value !== 'string') throw invalid(field, `${field} must be a string, got ${describe(value)}`);
+  if (!isWellFormed(value)) throw invalid(field, `${field} contains an unpaired UTF-16 surrogate (not valid UTF-8)`);
+  return value;
+}
+
+const optionalText = (value, field) => (absent(value) ? undefined : text(value, field));
+
+function texts(list, field) {
+  if (!Array.isArray(list)) throw invalid(field, `${field} must be an array of strings, got ${describe(list)}`);
+  const out = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = text(list[i], `${field}[${i}]`);
+  return out;
 }
 
 const utf8 = new TextEncoder();
 
 /** A key as bytes: strings are UTF-8, byte arrays are taken as they are. */
-function keyBytes(key, field) {
-  if (typeof key === 'string') return utf8.encode(wellFormed(key, field));
+function bytes(key, field) {
+  if (typeof key === 'string') return utf8.encode(text(key, field));
   if (key instanceof Uint8Array) return key;
   throw invalid(field, `${field} must be a string or a Uint8Array, got ${describe(key)}`);
 }
 
 // JSON text for args/metadata: `xJson` (exact text, sent as is) or `x` (a JS value, JSON.stringify'd).
-function jsonText(value, text, field) {
-  if (text !== undefined && text !== null) {
+function jsonText(value, json, field) {
+  if (!absent(json)) {
     if (value !== undefined) throw invalid(field, `give ${field} or ${field}Json, not both`);
-    return witString(text, field);
+    return text(json, field);
   }
   if (value === undefined) return undefined;
   let out;
   try {
     out = JSON.stringify(value);
   } catch (e) {
-    throw invalid(field, `${field} cannot be serialized with JSON.stringify: ${e.message}`);
+    throw invalid(field, `${field} cannot be written as JSON: ${e.message}`);
   }
-  if (out === undefined) throw invalid(field, `${field} is not representable as JSON (${typeof value})`);
+  if (out === undefined) throw invalid(field, `${field} cannot be written as JSON (${describe(value)})`);
+  return out; // well-formed: JSON.stringify escapes lone surrogates (the core then refuses the escape)
+}
+
+/** `runAt`: a Date is an instant (`run-at-time`), a string is RFC 3339 text (`run-at`). */
+function runAt(job, out) {
+  const v = job.runAt;
+  if (absent(v)) return;
+  if (types.isDate(v)) {
+    const ms = v.getTime();
+    if (Number.isNaN(ms)) throw invalid('run_at', 'run_at is an invalid Date');
+    const seconds = Math.floor(ms / 1000);
+    out.runAtTime = { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+  } else if (typeof v === 'string') {
+    out.runAt = text(v, 'run_at');
+  } else {
+    throw invalid('run_at', `run_at must be a Date or an RFC 3339 string, got ${describe(v)}`);
+  }
+}
+
+function flag(u, name, field) {
+  const v = u[name];
+  if (absent(v)) return undefined;
+  if (typeof v !== 'boolean') throw invalid(field, `${field} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+/** Unique options as the WIT record: every option left out is `none` (the core applies Awa's defaults). */
+function uniqueOpts(unique) {
+  if (absent(unique) || unique === false) return undefined;
+  if (unique === true) return {};
+  if (typeof unique !== 'object' || Array.isArray(unique)) {
+    throw invalid('unique', `unique must be true or an object of unique options, got ${describe(unique)}`);
+  }
+  const out = {
+    byQueue: flag(unique, 'byQueue', 'unique.by_queue'),
+    byArgs: flag(unique, 'byArgs', 'unique.by_args'),
+    byPeriod: absent(unique.byPeriod) ? undefined : exactI64(unique.byPeriod, 'unique.by_period'),
+  };
+  const states = unique.states;
+  if (Array.isArray(states)) out.stateNames = texts(states, 'unique.states');
+  else if (!absent(states)) {
+    out.states = smallInt(states, 0, 255, 'unique.states',
+      'unique.states must be a state mask from 0 to 255 or an array of state names');
+  }
   return out;
 }
 
-function runAtText(runAt) {
-  if (runAt === undefined || runAt === null) return undefined;
-  if (runAt instanceof Date) {
-    // An invalid Date is sent as text so that the core reports invalid_run_at.
-    return Number.isNaN(runAt.getTime()) ? 'Invalid Date' : runAt.toISOString();
-  }
-  return witString(runAt, 'run_at');
-}
-
-// The WIT record needs every unique option; omitted ones take Awa's defaults, from the core.
-const UNIQUE_DEFAULTS = call(core.defaultUniqueOpts);
-
-function uniqueOpts(unique) {
-  if (unique === undefined || unique === null || unique === false) return undefined;
-  const u = unique === true ? {} : unique;
-  if (typeof u !== 'object' || Array.isArray(u)) throw invalid('unique', 'unique must be an object, true or absent');
-  const bool = (v, name, dflt) => {
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== 'boolean') throw invalid(`unique.${name}`, `unique.${name} must be a boolean`);
-    return v;
-  };
-  let states = UNIQUE_DEFAULTS.states;
-  if (Array.isArray(u.states)) {
-    u.states.forEach((s, i) => witString(s, `unique.states[${i}]`));
-    states = call(core.uniqueStatesMask, u.states);
-  } else if (u.states !== undefined && u.states !== null) {
-    states = witInt(u.states, 'u8', 'unique.states');
-  }
-  return {
-    byQueue: bool(u.byQueue, 'by_queue', UNIQUE_DEFAULTS.byQueue),
-    byArgs: bool(u.byArgs, 'by_args', UNIQUE_DEFAULTS.byArgs),
-    byPeriod: u.byPeriod === undefined || u.byPeriod === null ? undefined : witS64(u.byPeriod, 'unique.by_period'),
-    states,
-  };
-}
-
+/** A job object as the WIT `job` record (type checks only). */
 function toCoreJob(job) {
-  if (job === null || typeof job !== 'object' || Array.isArray(job)) throw invalid('', 'a job must be an object');
-  let tags = [];
-  if (job.tags !== undefined && job.tags !== null) {
-    if (!Array.isArray(job.tags)) throw invalid('tags', 'tags must be an array of strings');
-    tags = job.tags.map((t, i) => witString(t, `tags[${i}]`));
+  if (job === null || typeof job !== 'object' || Array.isArray(job)) {
+    throw invalid('', `a job must be an object, got ${describe(job)}`);
   }
-  return {
-    kind: witString(job.kind, 'kind'),
+  // in the core's check order (kind, queue, priority, max_attempts, tags, args, metadata, run_at, unique)
+  const out = {
+    kind: text(job.kind, 'kind'),
+    queue: optionalText(job.queue, 'queue'),
+    priority: absent(job.priority) ? undefined : rangeChecked(job.priority, 'priority'),
+    maxAttempts: absent(job.maxAttempts) ? undefined : rangeChecked(job.maxAttempts, 'max_attempts'),
+    tags: absent(job.tags) ? [] : texts(job.tags, 'tags'),
     argsJson: jsonText(job.args, job.argsJson, 'args'),
-    queue: optionalString(job.queue, 'queue'),
-    priority: optionalInt(job.priority, 's32', 'priority'),
-    maxAttempts: optionalInt(job.maxAttempts, 's32', 'max_attempts'),
-    runAt: runAtText(job.runAt),
     metadataJson: jsonText(job.metadata, job.metadataJson, 'metadata'),
-    tags,
-    unique: uniqueOpts(job.unique),
-    orderingKey: job.orderingKey === undefined || job.orderingKey === null
-      ? undefined : keyBytes(job.orderingKey, 'ordering_key'),
   };
+  runAt(job, out);
+  out.unique = uniqueOpts(job.unique);
+  out.orderingKey = absent(job.orderingKey) ? undefined : bytes(job.orderingKey, 'ordering_key');
+  return out;
 }
 
-function withPrefix(err, prefix) {
-  if (err instanceof AwaEnqueueError && !err.field.startsWith(prefix)) {
-    err.field = err.field ? `${prefix}.${err.field}` : prefix;
+function toCoreJobs(jobs) {
+  if (!Array.isArray(jobs)) throw invalid('jobs', `jobs must be an array of jobs, got ${describe(jobs)}`);
+  const out = new Array(jobs.length);
+  for (let i = 0; i < jobs.length; i++) {
+    try {
+      out[i] = toCoreJob(jobs[i]);
+    } catch (e) {
+      throw withinBatch(i, e);
+    }
   }
-  return err;
+  return out;
 }
+
+const orNull = (v) => (v === undefined ? null : v);
 
 function fromPrepared(p) {
   return {
@@ -221,223 +217,274 @@ function fromPrepared(p) {
     state: p.state,
     priority: p.priority,
     maxAttempts: p.maxAttempts,
-    runAt: p.runAt ?? null,
+    runAt: orNull(p.runAt),
     metadataJson: p.metadataJson,
     tags: p.tags,
-    uniqueKey: p.uniqueKey ?? null,
-    uniqueStates: p.uniqueStates ?? null,
-    orderingKey: p.orderingKey ?? null,
+    uniqueKey: orNull(p.uniqueKey),
+    uniqueStates: orNull(p.uniqueStates),
+    orderingKey: orNull(p.orderingKey),
+    binds: p.binds.map(orNull),
   };
-}
-
-function asBuffer(bytes) {
-  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** The 12 bind values ($1..$12) of a prepared job, in insert_job_compat order, for node-postgres. */
-export function preparedValues(p) {
-  return [
-    p.kind, p.queue, p.argsJson, p.state, p.priority, p.maxAttempts, p.runAt, p.metadataJson, p.tags,
-    asBuffer(p.uniqueKey), p.uniqueStates, asBuffer(p.orderingKey),
-  ];
 }
 
 // ---- derivations ----
 
-/** Validate a job and derive the 12 insert_job_compat parameters. */
+/** Validate a job and derive the 12 insert_job_compat values, plus `binds` (their text form). */
 export function prepareInsert(job) {
-  return fromPrepared(call(core.prepare, toCoreJob(job)));
+  return fromPrepared(call('prepare', toCoreJob(job)));
 }
 
 /** All jobs or none: the first bad job throws with field `jobs[i]...`. */
 export function prepareInsertMany(jobs) {
-  if (!Array.isArray(jobs)) throw invalid('jobs', 'jobs must be an array');
-  const coreJobs = jobs.map((job, i) => {
-    try {
-      return toCoreJob(job);
-    } catch (e) {
-      throw withPrefix(e, `jobs[${i}]`);
-    }
+  return call('prepareMany', toCoreJobs(jobs)).map(fromPrepared);
+}
+
+let sqlTexts;
+function sql() {
+  return (sqlTexts ??= {
+    insert: call('insertSql', 'dollar'),
+    tryInsert: call('tryInsertSql', 'dollar'),
+    existing: call('existingJobSql', 'dollar'),
+    insertMany: call('insertManySql', 'dollar'),
   });
-  return call(core.prepareMany, coreJobs).map(fromPrepared);
 }
 
-let insertSqlText;
-/** SQL for one job: bind preparedValues() as $1..$12; returns the awa.jobs row plus state_str. */
-export function insertSql() {
-  return (insertSqlText ??= call(core.insertSql));
+/** SQL for one job: bind `prepared.binds` ($1..$12, text or null); returns the awa.jobs row plus state_str. */
+export const insertSql = () => sql().insert;
+/** Like insertSql, but a duplicate it can see is a row with `inserted` false: the job holding the key. */
+export const tryInsertSql = () => sql().tryInsert;
+/** SQL returning the job holding a unique key; bind `prepared.binds[9]`. */
+export const existingJobSql = () => sql().existing;
+/** SQL inserting any number of jobs in one atomic statement; bind insertManyBinds(jobs). */
+export const insertManySql = () => sql().insertMany;
+
+/** The 13 text binds of insertManySql() for `jobs` (all or nothing, field `jobs[i]...`). */
+export function insertManyBinds(jobs) {
+  return call('insertManyBinds', toCoreJobs(jobs));
 }
 
-/** SQL inserting `rows` jobs in one statement (12 parameters per job, rows in input order). */
-export function insertManySql(rows) {
-  return call(core.insertManySql, witInt(rows, 'u32', 'rows'));
-}
+// Named statement for node-postgres: the batch text is constant, so each connection parses and
+// plans it once (the name carries a hash of the text: another build never reuses it).
+let insertManyName;
+const statementName = () =>
+  (insertManyName ??= `awa_enqueue_many_${createHash('sha256').update(insertManySql()).digest('hex').slice(0, 16)}`);
 
-/** `{ text, values }` for node-postgres: `client.query(buildInsert(job))`. */
+/** `{ text, values }` for `client.query(...)` (node-postgres), or `sql.unsafe(text, values)` (postgres.js). */
 export function buildInsert(job) {
-  return { text: insertSql(), values: preparedValues(prepareInsert(job)) };
+  return { text: insertSql(), values: prepareInsert(job).binds };
 }
 
-/** `{ text, values }` inserting all jobs in one atomic statement. */
+/** `{ name, text, values }` inserting all jobs in one atomic statement, rows in input order. */
 export function buildInsertMany(jobs) {
-  const prepared = prepareInsertMany(jobs);
-  const values = [];
-  for (const p of prepared) values.push(...preparedValues(p));
-  return { text: insertManySql(prepared.length), values };
+  return { name: statementName(), text: insertManySql(), values: insertManyBinds(jobs) };
 }
 
 /** Canonical JSON text (what Awa hashes) of any JSON spelling. */
-export function canonicalJson(text) {
-  return call(core.canonicalJson, witString(text, 'json'));
+export function canonicalJson(json) {
+  return call('canonicalJson', text(json, 'json'));
 }
 
 /**
  * Awa's 16-byte unique key. Each part is included when present: `queue` (by_queue),
  * `args`/`argsJson` (by_args), `periodBucket` (by_period).
  */
-export function uniqueKey({ kind, queue, args, argsJson, periodBucket: bucket } = {}) {
-  return call(
-    core.uniqueKey,
-    witString(kind, 'kind'),
-    optionalString(queue, 'queue'),
-    jsonText(args, argsJson, 'args'),
-    bucket === undefined || bucket === null ? undefined : witS64(bucket, 'period_bucket'),
-  );
+export function uniqueKey(parts) {
+  if (parts === null || typeof parts !== 'object') throw invalid('', `uniqueKey takes an object, got ${describe(parts)}`);
+  const { kind, queue, args, argsJson, periodBucket: bucket } = parts;
+  return call('uniqueKey', text(kind, 'kind'), optionalText(queue, 'queue'), jsonText(args, argsJson, 'args'),
+    absent(bucket) ? undefined : exactI64(bucket, 'period_bucket'));
 }
 
 /** State mask from Awa state names (`scheduled`, `available`, ...). */
 export function uniqueStatesMask(states) {
-  if (!Array.isArray(states)) throw invalid('unique.states', 'states must be an array of state names');
-  states.forEach((s, i) => witString(s, `unique.states[${i}]`));
-  return call(core.uniqueStatesMask, states);
+  return call('uniqueStatesMask', texts(states, 'unique.states'));
 }
 
 /** `bit(8)` text for a state mask or a list of state names (leftmost = scheduled). */
 export function uniqueStatesBits(maskOrStates) {
-  const mask = Array.isArray(maskOrStates) ? uniqueStatesMask(maskOrStates) : witInt(maskOrStates, 'u8', 'mask');
-  return call(core.uniqueStatesBits, mask);
+  const mask = Array.isArray(maskOrStates)
+    ? uniqueStatesMask(maskOrStates)
+    : smallInt(maskOrStates, 0, 255, 'mask', 'mask must be a state mask from 0 to 255 or an array of state names');
+  return call('uniqueStatesBits', mask);
 }
 
 function epochSeconds(at) {
-  if (at instanceof Date) {
+  if (types.isDate(at)) {
     const ms = at.getTime();
-    if (Number.isNaN(ms)) throw invalid('epoch_seconds', 'invalid Date');
+    if (Number.isNaN(ms)) throw invalid('epoch_seconds', 'epoch_seconds is an invalid Date');
     return BigInt(Math.floor(ms / 1000));
   }
-  return witS64(at, 'epoch_seconds');
+  return exactI64(at, 'epoch_seconds');
 }
 
 /** floor(epoch seconds / period seconds), Awa's by_period bucket; `at` is a Date or epoch seconds. */
 export function periodBucket(at, periodSeconds) {
-  return call(core.periodBucket, epochSeconds(at), witS64(periodSeconds, 'period_seconds'));
+  return call('periodBucket', epochSeconds(at), exactI64(periodSeconds, 'period_seconds'));
 }
 
 /** Awa's 64-bit ordering-key hash (bigint). */
 export function orderingKeyHash64(key) {
-  return call(core.orderingKeyHash64, keyBytes(key, 'key'));
+  return call('orderingKeyHash64', bytes(key, 'key'));
 }
 
 /** Enqueue shard of `key` for a queue with `shards` enqueue shards. */
 export function shardForOrderingKey(key, shards) {
-  return call(core.shardForOrderingKey, keyBytes(key, 'key'), witInt(shards, 's16', 'shards'));
+  return call('shardForOrderingKey', bytes(key, 'key'), smallInt(shards, -32768, 32767, 'shards'));
 }
 
 /** PartitionedQueue's hash of a key (bigint). */
 export function partitionHash64(key) {
-  return call(core.partitionHash64, keyBytes(key, 'key'));
+  return call('partitionHash64', bytes(key, 'key'));
 }
 
 /** PartitionedQueue routing: `{ index, queue }`; also send `key` as the job's orderingKey. */
 export function partitionFor(logicalQueue, partitions, key) {
-  const p = call(core.partitionForKey, witString(logicalQueue, 'queue'), witInt(partitions, 'u32', 'partitions'),
-    keyBytes(key, 'key'));
+  const queue = text(logicalQueue, 'queue');
+  const count = integer(partitions);
+  if (count === undefined) throw invalid('partitions', `partitions must be an integer, got ${describe(partitions)}`);
+  // saturated: the core's own range check (1..32767) reports anything outside
+  const p = call('partitionForKey', queue, Number(clamp(count, 0n, U32_MAX)), bytes(key, 'key'));
   return { index: p.index, queue: p.queue };
 }
 
 /** Awa's CamelCase -> snake_case kind rule (`SendEmail` -> `send_email`). */
 export function kindFromTypeName(name) {
-  return call(core.kindFromTypeName, witString(name, 'name'));
+  return call('kindFromTypeName', text(name, 'name'));
 }
 
 /** Interpret the row of schemaCheckSql(); throws AwaEnqueueError (schema_missing, ...) when incompatible. */
 export function checkSchemaRow(schemaVersion, functionArguments) {
-  return call(core.checkSchema,
-    schemaVersion === null || schemaVersion === undefined ? undefined : witInt(schemaVersion, 's32', 'schema_version'),
-    optionalString(functionArguments, 'function_arguments'));
+  const version = absent(schemaVersion)
+    ? undefined
+    : smallInt(schemaVersion, -2147483648, 2147483647, 'schema_version');
+  return call('checkSchema', version, optionalText(functionArguments, 'function_arguments'));
 }
 
 /** Read-only SQL returning one row (schema_version, function_arguments) for checkSchemaRow(). */
 export function schemaCheckSql() {
-  return call(core.schemaCheckSql);
+  return call('schemaCheckSql');
 }
 
-// ---- node-postgres helpers (any object with pg's `query(config)` works: Client, PoolClient, Pool) ----
+// ---- database helpers: node-postgres (Client, PoolClient, Pool) and postgres.js (sql) ----
 
-/** Insert one job; resolves to the inserted awa.jobs row (plus state_str). */
-export async function enqueue(client, job) {
-  const { rows } = await client.query(buildInsert(job));
-  return rows[0];
+const isPostgresJs = (db) => typeof db === 'function' && typeof db.unsafe === 'function';
+
+function checkDb(db) {
+  if (isPostgresJs(db) || (db !== null && typeof db === 'object' && typeof db.query === 'function')) return;
+  throw new TypeError('awa-enqueue: expected a node-postgres Client, PoolClient or Pool, or a postgres.js sql');
 }
 
-/** Insert many jobs in one atomic statement; resolves to the rows in input order. */
-export async function enqueueMany(client, jobs) {
-  const { rows } = await client.query(buildInsertMany(jobs));
-  return rows;
+/** Run `{ name?, text, values }` on either driver; resolves to the rows. */
+async function rows(db, { name, text: sqlText, values }) {
+  if (isPostgresJs(db)) {
+    return Array.from(await db.unsafe(sqlText, values ?? [], name === undefined ? {} : { prepare: true }));
+  }
+  return (await db.query(name === undefined ? { text: sqlText, values } : { name, text: sqlText, values })).rows;
 }
 
-/** Startup check: `{ schemaVersion, tested }`, or throws AwaEnqueueError when the schema cannot be used. */
-export async function checkSchema(client) {
-  const { rows } = await client.query(schemaCheckSql());
-  const row = rows[0] ?? {};
-  return checkSchemaRow(row.schema_version ?? null, row.function_arguments ?? null);
-}
-
-/** True for Awa's duplicate-unique-key error (SQLSTATE 23505 on idx_awa_jobs_unique). */
-export function isUniqueConflict(err) {
-  return err !== null && typeof err === 'object' && err.code === '23505' && err.constraint === 'idx_awa_jobs_unique';
-}
-
-const SAVEPOINT = 'awa_enqueue_unique';
-
-function isPool(client) {
-  return typeof client.totalCount === 'number' && typeof client.idleCount === 'number';
+function isPgPool(db) {
+  return typeof db.totalCount === 'number' && typeof db.idleCount === 'number' && typeof db.connect === 'function';
 }
 
 /**
- * Insert a (unique) job and report a duplicate instead of throwing:
- * `{ inserted: true, duplicate: false, row }` or `{ inserted: false, duplicate: true, row: null }`.
- * Inside a transaction the insert runs under a SAVEPOINT, so a duplicate leaves the caller's
- * transaction usable. Outside one (or on a Pool) the statement commits on its own.
+ * Whether `db` is inside a transaction block, from the driver itself: node-postgres reports the
+ * backend's status byte of the last ReadyForQuery (`getTransactionStatus()`, pg >= 8.21); a Pool
+ * runs every query on its own; postgres.js has `savepoint` exactly on the `sql` of `sql.begin`.
  */
-export async function tryEnqueue(client, job) {
-  const query = buildInsert(job);
-  const plain = async () => {
+function inTransaction(db) {
+  if (isPostgresJs(db)) return typeof db.savepoint === 'function';
+  if (typeof db.getTransactionStatus === 'function') {
+    const status = db.getTransactionStatus();
+    if (status === 'I') return false;
+    if (status === 'T' || status === 'E') return true;
+    throw new TypeError(`awa-enqueue: the client reports no transaction status (${status}); is it connected?`);
+  }
+  if (isPgPool(db)) return false;
+  throw new TypeError('awa-enqueue: tryEnqueue needs a node-postgres Client/PoolClient of pg 8.21 or later ' +
+    '(getTransactionStatus), a pg Pool, or a postgres.js sql');
+}
+
+const SAVEPOINT = 'awa_enqueue_try';
+
+/** Run `query` under a savepoint of the caller's transaction; on any error only the savepoint is rolled back. */
+async function underSavepoint(db, query) {
+  if (isPostgresJs(db)) return Array.from(await db.savepoint((sp) => sp.unsafe(query.text, query.values)));
+  await db.query(`SAVEPOINT ${SAVEPOINT}`);
+  let result;
+  try {
+    result = await db.query(query);
+  } catch (e) {
     try {
-      const { rows } = await client.query(query);
-      return { inserted: true, duplicate: false, row: rows[0] };
-    } catch (e) {
-      if (isUniqueConflict(e)) return { inserted: false, duplicate: true, row: null };
-      throw e;
+      await db.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}`);
+    } catch (rollback) {
+      rollback.cause ??= e;
+      throw rollback; // the transaction is not usable: report that, not the duplicate
     }
-  };
-  if (isPool(client)) return plain();
-  try {
-    await client.query(`SAVEPOINT ${SAVEPOINT}`);
-  } catch (e) {
-    if (e && e.code === '25P01') return plain(); // no transaction block: nothing to protect
     throw e;
   }
-  let rows;
+  await db.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+  return result.rows;
+}
+
+/** Insert one job; resolves to the inserted awa.jobs row (plus state_str). */
+export async function enqueue(db, job) {
+  checkDb(db);
+  return (await rows(db, buildInsert(job)))[0];
+}
+
+/** Insert any number of jobs in one atomic statement; resolves to the rows in input order. */
+export async function enqueueMany(db, jobs) {
+  checkDb(db);
+  return rows(db, buildInsertMany(jobs));
+}
+
+/** Startup check: `{ schemaVersion, tested }`, or throws AwaEnqueueError when the schema cannot be used. */
+export async function checkSchema(db) {
+  checkDb(db);
+  const row = (await rows(db, { text: schemaCheckSql(), values: [] }))[0] ?? {};
+  return checkSchemaRow(row.schema_version ?? null, row.function_arguments ?? null);
+}
+
+/**
+ * True for Awa's duplicate-unique-key error: SQLSTATE 23505 on idx_awa_jobs_unique
+ * (node-postgres names the constraint `constraint`, postgres.js `constraint_name`).
+ */
+export function isUniqueConflict(err) {
+  return err !== null && typeof err === 'object' && err.code === '23505' &&
+    (err.constraint === 'idx_awa_jobs_unique' || err.constraint_name === 'idx_awa_jobs_unique');
+}
+
+function withoutInserted(row) {
+  const { inserted, ...job } = row;
+  return job;
+}
+
+/**
+ * Insert a (unique) job; a duplicate is a result, not an error:
+ * `{ inserted: true, duplicate: false, row, existing: null }` or
+ * `{ inserted: false, duplicate: true, row: null, existing }` (the job holding the key, or null
+ * when it is not visible to this transaction). A duplicate the statement can see never fails it;
+ * inside a transaction the statement runs under a savepoint, so even a concurrent duplicate
+ * (Awa's 23505) leaves the caller's transaction usable.
+ */
+export async function tryEnqueue(db, job) {
+  checkDb(db);
+  const { binds, uniqueKey: key } = prepareInsert(job);
+  const query = { text: tryInsertSql(), values: binds };
+  let found;
   try {
-    ({ rows } = await client.query(query));
+    // without a unique key there is no duplicate to protect against
+    found = key !== null && inTransaction(db) ? await underSavepoint(db, query) : await rows(db, query);
   } catch (e) {
-    await client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-    await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
-    if (isUniqueConflict(e)) return { inserted: false, duplicate: true, row: null };
-    throw e;
+    if (key === null || !isUniqueConflict(e)) throw e;
+    const holder = await rows(db, { text: existingJobSql(), values: [binds[9]] });
+    return { inserted: false, duplicate: true, row: null, existing: holder[0] ?? null };
   }
-  await client.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
-  return { inserted: true, duplicate: false, row: rows[0] };
+  const row = found[0];
+  if (row === undefined) return { inserted: false, duplicate: true, row: null, existing: null };
+  return row.inserted
+    ? { inserted: true, duplicate: false, row: withoutInserted(row), existing: null }
+    : { inserted: false, duplicate: true, row: null, existing: withoutInserted(row) };
 }
 
 /** Alias of tryEnqueue. */

@@ -70,14 +70,17 @@ pub fn insert_sql(style: Placeholders) -> String {
     )
 }
 
-/// One job, unless a job visible to the statement already holds its unique key: then nothing
-/// is inserted and that job is returned. Column `inserted` tells which.
+/// One job, unless it would take a unique claim (key and states set, its initial state in the
+/// mask: Awa's `job_state_in_bitmask`) that a job visible to the statement already holds: then
+/// nothing is inserted and that job is returned. Column `inserted` tells which.
 pub fn try_insert_sql(style: Placeholders) -> String {
     let columns = PARAMS.iter().enumerate().map(|(i, (name, _))| format!("{} AS {name}", placeholder(style, i + 1)));
     format!(
         "WITH job AS MATERIALIZED (SELECT {}), \
          holder AS MATERIALIZED (SELECT c.job_id FROM awa.job_unique_claims AS c, job \
-         WHERE job.unique_key IS NOT NULL AND c.unique_key = job.unique_key::text::bytea), \
+         WHERE job.unique_key IS NOT NULL AND job.unique_states IS NOT NULL \
+         AND awa.job_state_in_bitmask(job.unique_states::text::bit(8), job.state::text::awa.job_state) \
+         AND c.unique_key = job.unique_key::text::bytea), \
          inserted AS MATERIALIZED (SELECT ins.* FROM job CROSS JOIN LATERAL awa.insert_job_compat({}) AS ins \
          WHERE NOT EXISTS (SELECT 1 FROM holder)) \
          SELECT true AS inserted, inserted.*, inserted.state::text AS state_str FROM inserted \

@@ -1,65 +1,41 @@
 package awaenqueue
 
-// Hand-written canonical ABI glue for the exports of wit/awa-enqueue.wit (interface core).
-// Layouts follow the canonical ABI: records are laid out field by field, each aligned; an
-// option/result is a u8 discriminant followed by its payload at the payload's alignment.
-// Params that flatten to more than 16 values (`job`) are passed by pointer; results that
-// flatten to more than one value are read from the returned area, then cabi_post_* frees it.
+// Canonical-ABI glue for the exports of wit/awa-enqueue.wit (interface core). Every export
+// name, flat signature, return area, record size, alignment and field/payload offset comes
+// from package internal/abi, generated from the WIT by wit/codegen (scripts/build-wasm.sh).
+// This file holds a small generic reader and writer plus one short function per export.
+//
+// Calling convention (canonical ABI, as wit-bindgen's guest implements it): strings and lists
+// passed in are copied into memory allocated with cabi_realloc and owned (freed) by the
+// callee; a params record too wide to flatten (abi.Export.IndirectParams) is written into
+// guest memory and passed by pointer; a result in a return area is copied out, then released
+// with the export's post-return function before the next call.
 
 import (
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"unicode/utf8"
+	"strings"
 
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/awa-enqueue/awa-enqueue/go-example/internal/abi"
 )
 
-const exportPrefix = "awa:enqueue/core@0.6.9#"
-
-// Byte layouts (size, field offsets) computed from the WIT by the canonical ABI rules.
+// The canonical ABI's own representation rules (not layouts of WIT types): a string or a list
+// is a little-endian u32 pointer followed by a u32 length; an option, result or bool starts
+// with a u8 (0 = none / ok / false).
 const (
-	stringSize = 8 // (ptr u32, len u32), align 4
+	ptrSize     = 4
+	stringSize  = 2 * ptrSize
+	stringAlign = ptrSize
+)
 
-	// record error { code: string, field: string, message: string }: size 24, align 4
-	errorSize = 24
-
-	// record unique-opts (align 8, size 32); option<unique-opts>: tag @0, payload @8, size 40.
-	uniqueByQueue  = 0  // bool
-	uniqueByArgs   = 1  // bool
-	uniqueByPeriod = 8  // option<s64>: tag, value @+8
-	uniqueStates   = 24 // u8
-	uniqueOptsSize = 32
-
-	// record job (align 8, size 136):
-	jobKind        = 0   // string
-	jobArgs        = 8   // option<string>: tag, ptr @+4, len @+8
-	jobQueue       = 20  // option<string>
-	jobPriority    = 32  // option<s32>: tag, value @+4
-	jobMaxAttempts = 40  // option<s32>
-	jobRunAt       = 48  // option<string>
-	jobMetadata    = 60  // option<string>
-	jobTags        = 72  // list<string>
-	jobUnique      = 80  // option<unique-opts>: tag, record @+8
-	jobOrderingKey = 120 // option<list<u8>>
-	jobSize        = 136
-	jobAlign       = 8
-
-	// record prepared (align 4, size 100)
-	prepKind         = 0
-	prepQueue        = 8
-	prepArgs         = 16
-	prepState        = 24
-	prepPriority     = 32 // s16
-	prepMaxAttempts  = 34 // s16
-	prepRunAt        = 36 // option<string>
-	prepMetadata     = 48
-	prepTags         = 56 // list<string>
-	prepUniqueKey    = 64 // option<list<u8>>
-	prepUniqueStates = 76 // option<string>
-	prepOrderingKey  = 88 // option<list<u8>>
-	preparedSize     = 100
+// reallocParams/Results is cabi_realloc's signature: (old ptr, old size, align, new size) -> ptr.
+const (
+	reallocParams  = "i32,i32,i32,i32"
+	reallocResults = "i32"
 )
 
 // errTrap marks a call that trapped; the instance that made it is discarded.
@@ -70,581 +46,680 @@ func trapError(format string, args ...any) error {
 	return &Error{Code: CodeModuleTrap, Message: "core module trapped: " + fmt.Sprintf(format, args...), cause: errTrap}
 }
 
+func abiMismatch(format string, args ...any) error {
+	return &Error{Code: CodeABIMismatch, Message: fmt.Sprintf(format, args...)}
+}
+
+// wireError is the WIT error record: a code, a field in the contract's spelling, a message.
+type wireError struct{ code, field, message string }
+
 type instance struct {
 	mod     api.Module
 	mem     api.Memory
 	realloc api.Function
-	fns     map[string]api.Function
-	posts   map[string]api.Function
+	fns     map[string]api.Function // by abi.Export.Name
+	posts   map[string]api.Function // by abi.Export.Name
 	stack   []uint64
 }
 
-var exportNames = []string{
-	"contract-info", "canonical-json", "unique-key", "unique-states-bits", "unique-states-mask",
-	"period-bucket", "ordering-key-hash64", "shard-for-ordering-key", "partition-hash64",
-	"partition-for-key", "kind-from-type-name", "default-unique-opts", "prepare", "prepare-many", "insert-sql",
-	"insert-many-sql", "schema-check-sql", "check-schema",
+func signature(types []api.ValueType) string {
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = api.ValueTypeName(t)
+	}
+	return strings.Join(names, ",")
 }
 
+// exported finds a function export with exactly the given flat signature.
+func exported(mod api.Module, name, params, results string) (api.Function, error) {
+	f := mod.ExportedFunction(name)
+	if f == nil {
+		return nil, abiMismatch("the core module lacks export %q", name)
+	}
+	d := f.Definition()
+	if p, r := signature(d.ParamTypes()), signature(d.ResultTypes()); p != params || r != results {
+		return nil, abiMismatch("core export %q is (%s) -> (%s); this package needs (%s) -> (%s)", name, p, r, params, results)
+	}
+	return f, nil
+}
+
+// newInstance checks that mod carries every export of abi.All (and its post-return) with the
+// generated flat signature; otherwise it refuses with abi_mismatch.
 func newInstance(mod api.Module) (*instance, error) {
-	in := &instance{
-		mod:     mod,
-		mem:     mod.Memory(),
-		realloc: mod.ExportedFunction("cabi_realloc"),
-		fns:     map[string]api.Function{},
-		posts:   map[string]api.Function{},
-		stack:   make([]uint64, 16),
+	in := &instance{mod: mod, mem: mod.Memory(), fns: map[string]api.Function{}, posts: map[string]api.Function{}}
+	if in.mem == nil {
+		return nil, abiMismatch("the core module exports no memory")
 	}
-	if in.mem == nil || in.realloc == nil {
-		return nil, fmt.Errorf("awaenqueue: core module lacks memory or cabi_realloc")
+	var err error
+	if in.realloc, err = exported(mod, "cabi_realloc", reallocParams, reallocResults); err != nil {
+		return nil, err
 	}
-	for _, name := range exportNames {
-		f := mod.ExportedFunction(exportPrefix + name)
-		if f == nil {
-			return nil, fmt.Errorf("awaenqueue: core module lacks export %q", exportPrefix+name)
+	depth := 4 // cabi_realloc's params
+	for _, e := range abi.All {
+		if in.fns[e.Name], err = exported(mod, e.Name, e.Params, e.Results); err != nil {
+			return nil, err
 		}
-		in.fns[name] = f
-		if p := mod.ExportedFunction("cabi_post_" + exportPrefix + name); p != nil {
-			in.posts[name] = p
+		if e.Post != "" {
+			// a post-return takes the export's flat results and returns nothing
+			if in.posts[e.Name], err = exported(mod, e.Post, e.Results, ""); err != nil {
+				return nil, err
+			}
 		}
+		d := in.fns[e.Name].Definition()
+		depth = max(depth, len(d.ParamTypes()), len(d.ResultTypes()))
 	}
+	in.stack = make([]uint64, depth)
 	return in, nil
 }
 
-// call runs an export with flat params and returns its first result.
-func (in *instance) call(ctx context.Context, name string, params ...uint64) (uint64, error) {
-	f := in.fns[name]
-	n := len(f.Definition().ResultTypes())
-	if len(params) > n {
-		n = len(params)
-	}
-	if cap(in.stack) < n {
-		in.stack = make([]uint64, n)
-	}
-	stack := in.stack[:n]
+// call runs export e with flat params and returns its first flat result.
+func (in *instance) call(ctx context.Context, e abi.Export, params ...uint64) (uint64, error) {
+	f := in.fns[e.Name]
+	stack := in.stack[:max(len(params), 1)]
 	copy(stack, params)
 	if err := f.CallWithStack(ctx, stack); err != nil {
-		return 0, trapError("%s: %v", name, err)
+		return 0, trapError("%s: %v", e.Name, err)
 	}
 	return stack[0], nil
 }
 
-// post frees what a result area points to; call after everything is copied out.
-func (in *instance) post(ctx context.Context, name string, ret uint32) error {
-	p := in.posts[name]
-	if p == nil {
-		return nil
-	}
-	in.stack[0] = uint64(ret)
-	if err := p.CallWithStack(ctx, in.stack[:1]); err != nil {
-		return trapError("cabi_post %s: %v", name, err)
-	}
-	return nil
-}
-
-func (in *instance) alloc(ctx context.Context, align, size uint32) (uint32, error) {
-	if size == 0 {
-		return align, nil // what cabi_realloc returns for size 0
-	}
-	s := in.stack[:4]
-	s[0], s[1], s[2], s[3] = 0, 0, uint64(align), uint64(size)
-	if err := in.realloc.CallWithStack(ctx, s); err != nil {
-		return 0, trapError("cabi_realloc: %v", err)
-	}
-	return uint32(s[0]), nil
-}
-
-// lowerBytes copies b into a fresh guest allocation (the callee frees it).
-func (in *instance) lowerBytes(ctx context.Context, b []byte, align uint32) (ptr, n uint32, err error) {
-	ptr, err = in.alloc(ctx, align, uint32(len(b)))
-	if err != nil {
-		return 0, 0, err
-	}
-	if len(b) > 0 && !in.mem.Write(ptr, b) {
-		return 0, 0, trapError("write out of range")
-	}
-	return ptr, uint32(len(b)), nil
-}
-
-// checkUTF8 runs before anything is allocated, so a rejected call leaks nothing in the guest.
-func checkUTF8(field string, s string) error {
-	if !utf8.ValidString(s) {
-		return &Error{Code: CodeInvalidArgument, Field: field, Message: field + " is not valid UTF-8"}
-	}
-	return nil
-}
-
-func checkOptUTF8(field string, s *string) error {
-	if s == nil {
-		return nil
-	}
-	return checkUTF8(field, *s)
-}
-
-func checkListUTF8(field string, list []string) error {
-	for i, s := range list {
-		if err := checkUTF8(fmt.Sprintf("%s[%d]", field, i), s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (j *wireJob) checkUTF8() error {
-	for _, err := range []error{
-		checkUTF8("kind", j.kind), checkOptUTF8("args", j.args), checkOptUTF8("queue", j.queue),
-		checkOptUTF8("run_at", j.runAt), checkOptUTF8("metadata", j.metadata), checkListUTF8("tags", j.tags),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// lowerString copies s into the guest; callers have checked it is UTF-8.
-func (in *instance) lowerString(ctx context.Context, s, _ string) (uint32, uint32, error) {
-	return in.lowerBytes(ctx, []byte(s), 1)
-}
-
-func (in *instance) lowerStringList(ctx context.Context, list []string, field string) (uint32, uint32, error) {
-	arr := make([]byte, stringSize*len(list))
-	for i, s := range list {
-		p, n, err := in.lowerString(ctx, s, fmt.Sprintf("%s[%d]", field, i))
-		if err != nil {
-			return 0, 0, err
-		}
-		binary.LittleEndian.PutUint32(arr[i*8:], p)
-		binary.LittleEndian.PutUint32(arr[i*8+4:], n)
-	}
-	p, _, err := in.lowerBytes(ctx, arr, 4)
-	return p, uint32(len(list)), err
-}
-
-// reader decodes a result area copied out of guest memory; strings and lists it points to
-// are copied as they are read.
-type reader struct {
-	in   *instance
-	area []byte
-	err  error
-}
-
-func (in *instance) readArea(ret, size uint32) (*reader, error) {
-	v, ok := in.mem.Read(ret, size)
-	if !ok {
-		return nil, trapError("result area out of range")
-	}
-	return &reader{in: in, area: append([]byte(nil), v...)}, nil
-}
-
-func (r *reader) u8(off uint32) uint8   { return r.area[off] }
-func (r *reader) u32(off uint32) uint32 { return binary.LittleEndian.Uint32(r.area[off:]) }
-func (r *reader) s16(off uint32) int16  { return int16(binary.LittleEndian.Uint16(r.area[off:])) }
-func (r *reader) s32(off uint32) int32  { return int32(r.u32(off)) }
-func (r *reader) s64(off uint32) int64  { return int64(binary.LittleEndian.Uint64(r.area[off:])) }
-
-func (r *reader) mem(ptr, n uint32) []byte {
-	v, ok := r.in.mem.Read(ptr, n)
-	if !ok {
-		r.err = trapError("pointer out of range")
-		return []byte{}
-	}
-	out := make([]byte, n)
-	copy(out, v)
-	return out
-}
-
-func (r *reader) str(off uint32) string     { return string(r.mem(r.u32(off), r.u32(off+4))) }
-func (r *reader) bytesAt(off uint32) []byte { return r.mem(r.u32(off), r.u32(off+4)) }
-
-func (r *reader) optStr(off uint32) *string {
-	if r.u8(off) == 0 {
-		return nil
-	}
-	s := r.str(off + 4)
-	return &s
-}
-
-func (r *reader) optBytes(off uint32) []byte {
-	if r.u8(off) == 0 {
-		return nil
-	}
-	return r.bytesAt(off + 4) // non-nil even when empty
-}
-
-// sub reads a record stored elsewhere in guest memory (list elements).
-func (r *reader) sub(ptr, size uint32) *reader {
-	return &reader{in: r.in, area: r.mem(ptr, size)}
-}
-
-func (r *reader) strList(off uint32) []string {
-	ptr, n := r.u32(off), r.u32(off+4)
-	arr := r.sub(ptr, n*stringSize)
-	out := make([]string, n)
-	for i := range out {
-		out[i] = arr.str(uint32(i) * stringSize)
-	}
-	if arr.err != nil {
-		r.err = arr.err
-	}
-	return out
-}
-
-func (r *reader) wasmError(off uint32) *Error {
-	return &Error{Code: r.str(off), Field: r.str(off + 8), Message: r.str(off + 16)}
-}
-
-// resultCall calls an export returning result<T, error> (or a bare T when isResult is false)
-// through a return area: decode reads the ok payload at payloadOff. Errors become *Error.
-func (in *instance) resultCall(ctx context.Context, name string, areaSize, payloadOff uint32, isResult bool,
-	decode func(r *reader, off uint32), params ...uint64) error {
-	ret64, err := in.call(ctx, name, params...)
+// areaCall runs e, whose result lives in a return area: decode copies out what it needs,
+// then the post-return frees what the area points to.
+func (in *instance) areaCall(ctx context.Context, e abi.Export, decode func(r *reader), params ...uint64) error {
+	ret64, err := in.call(ctx, e, params...)
 	if err != nil {
 		return err
 	}
 	ret := uint32(ret64)
-	r, err := in.readArea(ret, areaSize)
-	if err != nil {
-		return err
+	if e.RetAlign == 0 || ret%e.RetAlign != 0 {
+		return trapError("%s: misaligned return area %#x", e.Name, ret)
 	}
-	var werr *Error
-	if !isResult {
-		decode(r, 0)
-	} else if r.u8(0) == 0 {
-		decode(r, payloadOff)
-	} else {
-		werr = r.wasmError(payloadOff)
+	r := in.read(ret, e.RetSize)
+	if r.err == nil {
+		decode(r)
 	}
 	if r.err != nil {
 		return r.err
 	}
-	if err := in.post(ctx, name, ret); err != nil {
-		return err
-	}
-	if werr != nil {
-		return werr
+	if p := in.posts[e.Name]; p != nil {
+		in.stack[0] = uint64(ret)
+		if err := p.CallWithStack(ctx, in.stack[:1]); err != nil {
+			return trapError("%s: %v", e.Post, err)
+		}
 	}
 	return nil
 }
 
-func boolU64(b bool) uint64 {
-	if b {
-		return 1
+// resultCall runs e, which returns result<T, error> with both payloads at offset payload:
+// ok decodes T; an error becomes an *Error.
+func (in *instance) resultCall(ctx context.Context, e abi.Export, payload uint32, ok func(r *reader, off uint32), params ...uint64) error {
+	var failed *wireError
+	err := in.areaCall(ctx, e, func(r *reader) {
+		switch tag := r.u8(0); tag {
+		case 0:
+			ok(r, payload)
+		case 1:
+			we := r.wireError(payload)
+			failed = &we
+		default:
+			r.fail("%s: result discriminant %d", e.Name, tag)
+		}
+	}, params...)
+	if err != nil {
+		return err
 	}
-	return 0
+	if failed != nil {
+		return in.toError(ctx, *failed)
+	}
+	return nil
+}
+
+// toError makes the public *Error of a WIT error: Field in Go's spelling from the core's
+// field-name, ContractField as the core gave it.
+func (in *instance) toError(ctx context.Context, we wireError) error {
+	e := &Error{Code: we.code, ContractField: we.field, Message: we.message}
+	if we.field != "" {
+		var err error
+		if e.Field, err = in.fieldName(ctx, we.field, abi.FieldStyleGo); err != nil {
+			return err
+		}
+	}
+	return e
+}
+
+// batchError is toError for a host-side error about job i of a batch: the core's
+// within-batch adds the jobs[i] prefix.
+func (in *instance) batchError(ctx context.Context, i int, we wireError) error {
+	we, err := in.withinBatch(ctx, uint32(i), we)
+	if err != nil {
+		return err
+	}
+	return in.toError(ctx, we)
+}
+
+// ---- reader: values copied out of guest memory ----
+
+type reader struct {
+	mem  api.Memory
+	area []byte
+	err  error
+}
+
+// read copies size bytes at ptr.
+func (in *instance) read(ptr, size uint32) *reader {
+	r := &reader{mem: in.mem}
+	r.area = r.copyOut(ptr, uint64(size))
+	return r
+}
+
+func (r *reader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = trapError(format, args...)
+	}
+}
+
+func (r *reader) copyOut(ptr uint32, n uint64) []byte {
+	if n > uint64(r.mem.Size()) {
+		r.fail("%d bytes at %#x are out of range", n, ptr)
+		return make([]byte, 0)
+	}
+	v, ok := r.mem.Read(ptr, uint32(n))
+	if !ok {
+		r.fail("%d bytes at %#x are out of range", n, ptr)
+		return make([]byte, 0)
+	}
+	return append(make([]byte, 0, n), v...)
+}
+
+func (r *reader) at(off, n uint32) []byte {
+	if uint64(off)+uint64(n) > uint64(len(r.area)) {
+		r.fail("offset %d+%d past a %d-byte area", off, n, len(r.area))
+		return make([]byte, 8)
+	}
+	return r.area[off : off+n]
+}
+
+func (r *reader) u8(off uint32) uint8   { return r.at(off, 1)[0] }
+func (r *reader) u32(off uint32) uint32 { return binary.LittleEndian.Uint32(r.at(off, 4)) }
+func (r *reader) s16(off uint32) int16  { return int16(binary.LittleEndian.Uint16(r.at(off, 2))) }
+func (r *reader) s32(off uint32) int32  { return int32(r.u32(off)) }
+func (r *reader) s64(off uint32) int64  { return int64(binary.LittleEndian.Uint64(r.at(off, 8))) }
+
+func (r *reader) boolean(off uint32) bool { return r.flag(off, "bool") }
+
+// flag reads a bool or an option/result discriminant (0 or 1).
+func (r *reader) flag(off uint32, what string) bool {
+	switch v := r.u8(off); v {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		r.fail("%s byte %d at offset %d", what, v, off)
+		return false
+	}
+}
+
+// bytes reads a list<u8> (never nil).
+func (r *reader) bytes(off uint32) []byte { return r.copyOut(r.u32(off), uint64(r.u32(off+ptrSize))) }
+
+func (r *reader) str(off uint32) string { return string(r.bytes(off)) }
+
+func (r *reader) optStr(tag, payload uint32) *string {
+	if !r.flag(tag, "option") {
+		return nil
+	}
+	s := r.str(payload)
+	return &s
+}
+
+func (r *reader) optBytes(tag, payload uint32) []byte {
+	if !r.flag(tag, "option") {
+		return nil
+	}
+	return r.bytes(payload) // non-nil even when empty
+}
+
+// list reads the elements of a list (elemSize bytes each) as one area, and their count.
+func (r *reader) list(off, elemSize uint32) (*reader, int) {
+	ptr, n := r.u32(off), r.u32(off+ptrSize)
+	items := &reader{mem: r.mem}
+	items.area = items.copyOut(ptr, uint64(n)*uint64(elemSize))
+	if items.err != nil {
+		r.fail("%v", items.err)
+		return items, 0
+	}
+	return items, int(n)
+}
+
+// strList reads a list<string> whose elements are elemSize bytes.
+func (r *reader) strList(off, elemSize uint32) []string {
+	items, n := r.list(off, elemSize)
+	out := make([]string, n)
+	for i := range out {
+		out[i] = items.str(uint32(i) * elemSize)
+	}
+	if items.err != nil {
+		r.fail("%v", items.err)
+	}
+	return out
+}
+
+func (r *reader) wireError(off uint32) wireError {
+	return wireError{code: r.str(off + abi.ErrorCode), field: r.str(off + abi.ErrorField), message: r.str(off + abi.ErrorMessage)}
+}
+
+// ---- writer: values lowered into guest memory ----
+
+// writer builds a record area in Go memory (copied into the guest by finish) and lowers the
+// strings and lists it points to as it goes.
+type writer struct {
+	in  *instance
+	ctx context.Context
+	buf []byte
+	err error
+}
+
+func (in *instance) writer(ctx context.Context, size uint32) *writer {
+	return &writer{in: in, ctx: ctx, buf: make([]byte, size)}
+}
+
+func (w *writer) alloc(align, size uint32) uint32 {
+	if w.err != nil {
+		return 0
+	}
+	if size == 0 {
+		return align // what cabi_realloc returns for size 0: nothing to free
+	}
+	s := w.in.stack[:4]
+	s[0], s[1], s[2], s[3] = 0, 0, uint64(align), uint64(size)
+	if err := w.in.realloc.CallWithStack(w.ctx, s); err != nil {
+		w.err = trapError("cabi_realloc: %v", err)
+		return 0
+	}
+	return uint32(s[0])
+}
+
+// lowerString copies s into a fresh guest allocation (strings must be valid UTF-8).
+func (w *writer) lowerString(s string) (ptr, n uint32) {
+	ptr = w.alloc(1, uint32(len(s)))
+	if w.err == nil && len(s) > 0 && !w.in.mem.WriteString(ptr, s) {
+		w.err = trapError("write of %d bytes at %#x out of range", len(s), ptr)
+	}
+	return ptr, uint32(len(s))
+}
+
+func (w *writer) lowerBytes(b []byte, align uint32) (ptr, n uint32) {
+	ptr = w.alloc(align, uint32(len(b)))
+	if w.err == nil && len(b) > 0 && !w.in.mem.Write(ptr, b) {
+		w.err = trapError("write of %d bytes at %#x out of range", len(b), ptr)
+	}
+	return ptr, uint32(len(b))
+}
+
+// lowerStrings lowers a list<string> with elements elemSize bytes, aligned to align.
+func (w *writer) lowerStrings(list []string, elemSize, align uint32) (ptr, n uint32) {
+	arr := make([]byte, uint32(len(list))*elemSize)
+	for i, s := range list {
+		p, l := w.lowerString(s)
+		binary.LittleEndian.PutUint32(arr[uint32(i)*elemSize:], p)
+		binary.LittleEndian.PutUint32(arr[uint32(i)*elemSize+ptrSize:], l)
+	}
+	ptr, _ = w.lowerBytes(arr, align)
+	return ptr, uint32(len(list))
+}
+
+func (w *writer) u8(off uint32, v uint8)   { w.buf[off] = v }
+func (w *writer) u32(off uint32, v uint32) { binary.LittleEndian.PutUint32(w.buf[off:], v) }
+func (w *writer) s64(off uint32, v int64)  { binary.LittleEndian.PutUint64(w.buf[off:], uint64(v)) }
+
+func (w *writer) boolean(off uint32, v bool) {
+	if v {
+		w.buf[off] = 1
+	}
+}
+
+func (w *writer) pair(off, ptr, n uint32) {
+	w.u32(off, ptr)
+	w.u32(off+ptrSize, n)
+}
+
+func (w *writer) str(off uint32, s string) {
+	p, n := w.lowerString(s)
+	w.pair(off, p, n)
+}
+
+func (w *writer) optStr(tag, payload uint32, s *string) {
+	if s != nil {
+		w.u8(tag, 1)
+		w.str(payload, *s)
+	}
+}
+
+// optBytes writes an option<list<u8>>: nil is none.
+func (w *writer) optBytes(tag, payload uint32, b []byte) {
+	if b != nil {
+		w.u8(tag, 1)
+		p, n := w.lowerBytes(b, 1)
+		w.pair(payload, p, n)
+	}
+}
+
+func (w *writer) optS64(tag, payload uint32, v *int64) {
+	if v != nil {
+		w.u8(tag, 1)
+		w.s64(payload, *v)
+	}
+}
+
+func (w *writer) strList(off uint32, list []string, elemSize, align uint32) {
+	p, n := w.lowerStrings(list, elemSize, align)
+	w.pair(off, p, n)
+}
+
+// finish copies the record area into the guest and returns its pointer.
+func (w *writer) finish(align uint32) (uint32, error) {
+	ptr, _ := w.lowerBytes(w.buf, align)
+	return ptr, w.err
+}
+
+// flatString lowers a string param: its two flat values.
+func (w *writer) flatString(s string) (uint64, uint64) {
+	p, n := w.lowerString(s)
+	return uint64(p), uint64(n)
+}
+
+// flatOptString lowers an option<string> param: its three flat values.
+func (w *writer) flatOptString(s *string) (tag, p, n uint64) {
+	if s == nil {
+		return 0, 0, 0
+	}
+	p, n = w.flatString(*s)
+	return 1, p, n
+}
+
+func (w *writer) flatBytes(b []byte) (uint64, uint64) {
+	p, n := w.lowerBytes(b, 1)
+	return uint64(p), uint64(n)
+}
+
+// ---- the job and prepared records ----
+
+// writeJob writes job j as a WIT job record at base.
+func (w *writer) writeJob(base uint32, j *wireJob) {
+	w.str(base+abi.JobKind, j.kind)
+	w.optStr(base+abi.JobArgsJSON, base+abi.JobArgsJSONPayload, j.args)
+	w.optStr(base+abi.JobQueue, base+abi.JobQueuePayload, j.queue)
+	w.optS64(base+abi.JobPriority, base+abi.JobPriorityPayload, j.priority)
+	w.optS64(base+abi.JobMaxAttempts, base+abi.JobMaxAttemptsPayload, j.maxAttempts)
+	w.optStr(base+abi.JobRunAt, base+abi.JobRunAtPayload, j.runAt)
+	if t := j.runAtTime; t != nil {
+		w.u8(base+abi.JobRunAtTime, 1)
+		w.s64(base+abi.JobRunAtTimePayload+abi.TimestampSeconds, t.seconds)
+		w.u32(base+abi.JobRunAtTimePayload+abi.TimestampNanos, t.nanos)
+	}
+	w.optStr(base+abi.JobMetadataJSON, base+abi.JobMetadataJSONPayload, j.metadata)
+	w.strList(base+abi.JobTags, j.tags, abi.JobTagsElemSize, abi.JobTagsElemAlign)
+	if u := j.unique; u != nil {
+		w.u8(base+abi.JobUnique, 1)
+		o := base + abi.JobUniquePayload
+		w.u8(o+abi.UniqueOptsByQueue, 1)
+		w.boolean(o+abi.UniqueOptsByQueuePayload, u.ByQueue)
+		w.u8(o+abi.UniqueOptsByArgs, 1)
+		w.boolean(o+abi.UniqueOptsByArgsPayload, u.ByArgs)
+		w.optS64(o+abi.UniqueOptsByPeriod, o+abi.UniqueOptsByPeriodPayload, u.ByPeriod)
+		if u.StatesMask != nil {
+			w.u8(o+abi.UniqueOptsStates, 1)
+			w.u8(o+abi.UniqueOptsStatesPayload, *u.StatesMask)
+		}
+		if j.stateNames != nil {
+			w.u8(o+abi.UniqueOptsStateNames, 1)
+			w.strList(o+abi.UniqueOptsStateNamesPayload, j.stateNames, stringSize, stringAlign)
+		}
+	}
+	w.optBytes(base+abi.JobOrderingKey, base+abi.JobOrderingKeyPayload, j.orderingKey)
+}
+
+// writeJobs lowers a list<job>: (ptr, len).
+func (in *instance) writeJobs(ctx context.Context, jobs []wireJob) (uint64, uint64, error) {
+	w := in.writer(ctx, uint32(len(jobs))*abi.JobSize)
+	for i := range jobs {
+		w.writeJob(uint32(i)*abi.JobSize, &jobs[i])
+	}
+	ptr, err := w.finish(abi.JobAlign)
+	return uint64(ptr), uint64(len(jobs)), err
+}
+
+func readPrepared(r *reader, off uint32) Prepared {
+	p := Prepared{
+		Kind:         r.str(off + abi.PreparedKind),
+		Queue:        r.str(off + abi.PreparedQueue),
+		ArgsJSON:     r.str(off + abi.PreparedArgsJSON),
+		State:        r.str(off + abi.PreparedState),
+		Priority:     r.s16(off + abi.PreparedPriority),
+		MaxAttempts:  r.s16(off + abi.PreparedMaxAttempts),
+		RunAt:        r.optStr(off+abi.PreparedRunAt, off+abi.PreparedRunAtPayload),
+		MetadataJSON: r.str(off + abi.PreparedMetadataJSON),
+		Tags:         r.strList(off+abi.PreparedTags, abi.PreparedTagsElemSize),
+		UniqueKey:    r.optBytes(off+abi.PreparedUniqueKey, off+abi.PreparedUniqueKeyPayload),
+		UniqueStates: r.optStr(off+abi.PreparedUniqueStates, off+abi.PreparedUniqueStatesPayload),
+		OrderingKey:  r.optBytes(off+abi.PreparedOrderingKey, off+abi.PreparedOrderingKeyPayload),
+	}
+	items, n := r.list(off+abi.PreparedBinds, abi.PreparedBindsElemSize)
+	p.binds = make([]any, n)
+	for i := range p.binds {
+		at := uint32(i) * abi.PreparedBindsElemSize
+		if s := items.optStr(at, at+abi.PreparedBindsElemPayload); s != nil {
+			p.binds[i] = *s
+		}
+	}
+	if items.err != nil {
+		r.fail("%v", items.err)
+	}
+	return p
 }
 
 // ---- one function per export ----
 
 func (in *instance) contractInfo(ctx context.Context) (c ContractInfo, err error) {
-	// record contract { awa-version: string @0, abi-version: u32 @8, min @12, max @16 }, size 20
-	err = in.resultCall(ctx, "contract-info", 20, 0, false, func(r *reader, off uint32) {
-		c = ContractInfo{AwaVersion: r.str(0), ABIVersion: r.u32(8), MinSchemaVersion: r.s32(12), MaxTestedSchemaVersion: r.s32(16)}
+	err = in.areaCall(ctx, abi.ContractInfo, func(r *reader) {
+		c = ContractInfo{AwaVersion: r.str(abi.ContractAwaVersion), ABIVersion: r.u32(abi.ContractABIVersion),
+			MinSchemaVersion: r.s32(abi.ContractMinSchemaVersion), MaxTestedSchemaVersion: r.s32(abi.ContractMaxTestedSchemaVersion)}
 	})
 	return c, err
 }
 
-// stringResult calls an export returning result<string, error> (area 4+24) or a bare string.
-func (in *instance) stringResult(ctx context.Context, name string, isResult bool, params ...uint64) (s string, err error) {
-	err = in.resultCall(ctx, name, 4+errorSize, 4, isResult, func(r *reader, off uint32) { s = r.str(off) }, params...)
+// stringCall runs an export that returns a bare string.
+func (in *instance) stringCall(ctx context.Context, e abi.Export, params ...uint64) (s string, err error) {
+	err = in.areaCall(ctx, e, func(r *reader) { s = r.str(0) }, params...)
 	return s, err
 }
 
-func (in *instance) canonicalJSON(ctx context.Context, json string) (string, error) {
-	if err := checkUTF8("json", json); err != nil {
-		return "", err
+func (in *instance) canonicalJSON(ctx context.Context, json string) (s string, err error) {
+	w := in.writer(ctx, 0)
+	p, n := w.flatString(json)
+	if w.err != nil {
+		return "", w.err
 	}
-	p, n, err := in.lowerString(ctx, json, "json")
-	if err != nil {
-		return "", err
-	}
-	return in.stringResult(ctx, "canonical-json", true, uint64(p), uint64(n))
-}
-
-func (in *instance) lowerOptString(ctx context.Context, s *string, field string) (tag, p, n uint64, err error) {
-	if s == nil {
-		return 0, 0, 0, nil
-	}
-	p32, n32, err := in.lowerString(ctx, *s, field)
-	return 1, uint64(p32), uint64(n32), err
+	err = in.resultCall(ctx, abi.CanonicalJSON, abi.CanonicalJSONResultPayload, func(r *reader, off uint32) { s = r.str(off) }, p, n)
+	return s, err
 }
 
 func (in *instance) uniqueKey(ctx context.Context, kind string, queue, argsJSON *string, bucket *int64) (key []byte, err error) {
-	for _, err := range []error{checkUTF8("kind", kind), checkOptUTF8("queue", queue), checkOptUTF8("args", argsJSON)} {
-		if err != nil {
-			return nil, err
-		}
-	}
-	kp, kn, err := in.lowerString(ctx, kind, "kind")
-	if err != nil {
-		return nil, err
-	}
-	qt, qp, qn, err := in.lowerOptString(ctx, queue, "queue")
-	if err != nil {
-		return nil, err
-	}
-	at, ap, an, err := in.lowerOptString(ctx, argsJSON, "args")
-	if err != nil {
-		return nil, err
-	}
+	w := in.writer(ctx, 0)
+	kp, kn := w.flatString(kind)
+	qt, qp, qn := w.flatOptString(queue)
+	at, ap, an := w.flatOptString(argsJSON)
 	var bt, bv uint64
 	if bucket != nil {
 		bt, bv = 1, api.EncodeI64(*bucket)
 	}
-	err = in.resultCall(ctx, "unique-key", 4+errorSize, 4, true, func(r *reader, off uint32) { key = r.bytesAt(off) },
-		uint64(kp), uint64(kn), qt, qp, qn, at, ap, an, bt, bv)
+	if w.err != nil {
+		return nil, w.err
+	}
+	err = in.resultCall(ctx, abi.UniqueKey, abi.UniqueKeyResultPayload, func(r *reader, off uint32) { key = r.bytes(off) },
+		kp, kn, qt, qp, qn, at, ap, an, bt, bv)
 	return key, err
 }
 
 func (in *instance) uniqueStatesBits(ctx context.Context, mask uint8) (string, error) {
-	return in.stringResult(ctx, "unique-states-bits", false, uint64(mask))
+	return in.stringCall(ctx, abi.UniqueStatesBits, uint64(mask))
 }
 
 func (in *instance) uniqueStatesMask(ctx context.Context, states []string) (mask uint8, err error) {
-	if err := checkListUTF8("unique.states", states); err != nil {
-		return 0, err
+	w := in.writer(ctx, 0)
+	p, n := w.lowerStrings(states, stringSize, stringAlign)
+	if w.err != nil {
+		return 0, w.err
 	}
-	p, n, err := in.lowerStringList(ctx, states, "unique.states")
-	if err != nil {
-		return 0, err
-	}
-	err = in.resultCall(ctx, "unique-states-mask", 4+errorSize, 4, true, func(r *reader, off uint32) { mask = r.u8(off) },
+	err = in.resultCall(ctx, abi.UniqueStatesMask, abi.UniqueStatesMaskResultPayload, func(r *reader, off uint32) { mask = r.u8(off) },
 		uint64(p), uint64(n))
 	return mask, err
 }
 
 func (in *instance) periodBucket(ctx context.Context, epochSeconds, periodSeconds int64) (b int64, err error) {
-	// result<s64, error>: payload aligned to 8
-	err = in.resultCall(ctx, "period-bucket", 8+errorSize, 8, true, func(r *reader, off uint32) { b = r.s64(off) },
+	err = in.resultCall(ctx, abi.PeriodBucket, abi.PeriodBucketResultPayload, func(r *reader, off uint32) { b = r.s64(off) },
 		api.EncodeI64(epochSeconds), api.EncodeI64(periodSeconds))
 	return b, err
 }
 
-func (in *instance) bytesCall(ctx context.Context, name string, key []byte, extra ...uint64) (uint64, error) {
-	p, n, err := in.lowerBytes(ctx, key, 1)
-	if err != nil {
-		return 0, err
+func (in *instance) keyCall(ctx context.Context, e abi.Export, key []byte, extra ...uint64) (uint64, error) {
+	w := in.writer(ctx, 0)
+	p, n := w.flatBytes(key)
+	if w.err != nil {
+		return 0, w.err
 	}
-	return in.call(ctx, name, append([]uint64{uint64(p), uint64(n)}, extra...)...)
+	return in.call(ctx, e, append([]uint64{p, n}, extra...)...)
 }
 
 func (in *instance) orderingKeyHash64(ctx context.Context, key []byte) (uint64, error) {
-	return in.bytesCall(ctx, "ordering-key-hash64", key)
+	return in.keyCall(ctx, abi.OrderingKeyHash64, key)
 }
 
 func (in *instance) partitionHash64(ctx context.Context, key []byte) (uint64, error) {
-	return in.bytesCall(ctx, "partition-hash64", key)
+	return in.keyCall(ctx, abi.PartitionHash64, key)
 }
 
 func (in *instance) shardForOrderingKey(ctx context.Context, key []byte, shards int16) (int16, error) {
-	v, err := in.bytesCall(ctx, "shard-for-ordering-key", key, uint64(uint32(int32(shards))))
-	return int16(uint32(v)), err
+	v, err := in.keyCall(ctx, abi.ShardForOrderingKey, key, uint64(uint32(int32(shards))))
+	return int16(int32(uint32(v))), err
 }
 
 func (in *instance) partitionForKey(ctx context.Context, logicalQueue string, partitions uint32, key []byte) (p Partition, err error) {
-	if err := checkUTF8("queue", logicalQueue); err != nil {
-		return p, err
+	w := in.writer(ctx, 0)
+	qp, qn := w.flatString(logicalQueue)
+	kp, kn := w.flatBytes(key)
+	if w.err != nil {
+		return p, w.err
 	}
-	qp, qn, err := in.lowerString(ctx, logicalQueue, "queue")
-	if err != nil {
-		return p, err
-	}
-	kp, kn, err := in.lowerBytes(ctx, key, 1)
-	if err != nil {
-		return p, err
-	}
-	// record partition { index: u32 @0, queue: string @4 }
-	err = in.resultCall(ctx, "partition-for-key", 4+errorSize, 4, true, func(r *reader, off uint32) {
-		p = Partition{Index: r.u32(off), Queue: r.str(off + 4)}
-	}, uint64(qp), uint64(qn), uint64(partitions), uint64(kp), uint64(kn))
+	err = in.resultCall(ctx, abi.PartitionForKey, abi.PartitionForKeyResultPayload, func(r *reader, off uint32) {
+		p = Partition{Index: r.u32(off + abi.PartitionIndex), Queue: r.str(off + abi.PartitionQueue)}
+	}, qp, qn, uint64(partitions), kp, kn)
 	return p, err
 }
 
 func (in *instance) kindFromTypeName(ctx context.Context, name string) (string, error) {
-	if err := checkUTF8("name", name); err != nil {
-		return "", err
+	w := in.writer(ctx, 0)
+	p, n := w.flatString(name)
+	if w.err != nil {
+		return "", w.err
 	}
-	p, n, err := in.lowerString(ctx, name, "name")
-	if err != nil {
-		return "", err
-	}
-	return in.stringResult(ctx, "kind-from-type-name", false, uint64(p), uint64(n))
-}
-
-func (in *instance) defaultUniqueOpts(ctx context.Context) (u UniqueOpts, err error) {
-	err = in.resultCall(ctx, "default-unique-opts", uniqueOptsSize, 0, false, func(r *reader, _ uint32) {
-		u = UniqueOpts{ByQueue: r.u8(uniqueByQueue) != 0, ByArgs: r.u8(uniqueByArgs) != 0, States: r.u8(uniqueStates)}
-		if r.u8(uniqueByPeriod) != 0 {
-			p := r.s64(uniqueByPeriod + 8)
-			u.ByPeriod = &p
-		}
-	})
-	return u, err
-}
-
-func (in *instance) insertSQL(ctx context.Context) (string, error) {
-	return in.stringResult(ctx, "insert-sql", false)
-}
-
-func (in *instance) insertManySQL(ctx context.Context, rows uint32) (string, error) {
-	return in.stringResult(ctx, "insert-many-sql", true, uint64(rows))
-}
-
-func (in *instance) schemaCheckSQL(ctx context.Context) (string, error) {
-	return in.stringResult(ctx, "schema-check-sql", false)
-}
-
-func (in *instance) checkSchema(ctx context.Context, version *int32, functionArguments *string) (s SchemaStatus, err error) {
-	if err := checkOptUTF8("function_arguments", functionArguments); err != nil {
-		return s, err
-	}
-	var vt, vv uint64
-	if version != nil {
-		vt, vv = 1, uint64(uint32(*version))
-	}
-	ft, fp, fn, err := in.lowerOptString(ctx, functionArguments, "function_arguments")
-	if err != nil {
-		return s, err
-	}
-	// record schema-status { schema-version: s32 @0, tested: bool @4 }
-	err = in.resultCall(ctx, "check-schema", 4+errorSize, 4, true, func(r *reader, off uint32) {
-		s = SchemaStatus{SchemaVersion: r.s32(off), Tested: r.u8(off+4) != 0}
-	}, vt, vv, ft, fp, fn)
-	return s, err
-}
-
-// writeJob lowers one job into rec (jobSize bytes), allocating its strings and lists.
-func (in *instance) writeJob(ctx context.Context, rec []byte, j *wireJob) error {
-	le := binary.LittleEndian
-	putStr := func(off uint32, s, field string) error {
-		p, n, err := in.lowerString(ctx, s, field)
-		le.PutUint32(rec[off:], p)
-		le.PutUint32(rec[off+4:], n)
-		return err
-	}
-	putOptStr := func(off uint32, s *string, field string) error {
-		if s == nil {
-			return nil
-		}
-		rec[off] = 1
-		return putStr(off+4, *s, field)
-	}
-	putOptS32 := func(off uint32, v *int32) {
-		if v != nil {
-			rec[off] = 1
-			le.PutUint32(rec[off+4:], uint32(*v))
-		}
-	}
-	if err := putStr(jobKind, j.kind, "kind"); err != nil {
-		return err
-	}
-	if err := putOptStr(jobArgs, j.args, "args"); err != nil {
-		return err
-	}
-	if err := putOptStr(jobQueue, j.queue, "queue"); err != nil {
-		return err
-	}
-	putOptS32(jobPriority, j.priority)
-	putOptS32(jobMaxAttempts, j.maxAttempts)
-	if err := putOptStr(jobRunAt, j.runAt, "run_at"); err != nil {
-		return err
-	}
-	if err := putOptStr(jobMetadata, j.metadata, "metadata"); err != nil {
-		return err
-	}
-	tp, tn, err := in.lowerStringList(ctx, j.tags, "tags")
-	if err != nil {
-		return err
-	}
-	le.PutUint32(rec[jobTags:], tp)
-	le.PutUint32(rec[jobTags+4:], tn)
-	if u := j.unique; u != nil {
-		o := uint32(jobUnique + 8)
-		rec[jobUnique] = 1
-		rec[o+uniqueByQueue] = byte(boolU64(u.ByQueue))
-		rec[o+uniqueByArgs] = byte(boolU64(u.ByArgs))
-		if u.ByPeriod != nil {
-			rec[o+uniqueByPeriod] = 1
-			le.PutUint64(rec[o+uniqueByPeriod+8:], uint64(*u.ByPeriod))
-		}
-		rec[o+uniqueStates] = u.States
-	}
-	if j.orderingKey != nil {
-		p, n, err := in.lowerBytes(ctx, j.orderingKey, 1)
-		if err != nil {
-			return err
-		}
-		rec[jobOrderingKey] = 1
-		le.PutUint32(rec[jobOrderingKey+4:], p)
-		le.PutUint32(rec[jobOrderingKey+8:], n)
-	}
-	return nil
-}
-
-func readPrepared(r *reader, off uint32) Prepared {
-	return Prepared{
-		Kind:         r.str(off + prepKind),
-		Queue:        r.str(off + prepQueue),
-		ArgsJSON:     r.str(off + prepArgs),
-		State:        r.str(off + prepState),
-		Priority:     r.s16(off + prepPriority),
-		MaxAttempts:  r.s16(off + prepMaxAttempts),
-		RunAt:        r.optStr(off + prepRunAt),
-		MetadataJSON: r.str(off + prepMetadata),
-		Tags:         r.strList(off + prepTags),
-		UniqueKey:    r.optBytes(off + prepUniqueKey),
-		UniqueStates: r.optStr(off + prepUniqueStates),
-		OrderingKey:  r.optBytes(off + prepOrderingKey),
-	}
+	return in.stringCall(ctx, abi.KindFromTypeName, p, n)
 }
 
 func (in *instance) prepare(ctx context.Context, j *wireJob) (p Prepared, err error) {
-	if err := j.checkUTF8(); err != nil {
-		return p, err
-	}
-	rec := make([]byte, jobSize)
-	if err := in.writeJob(ctx, rec, j); err != nil {
-		return p, err
-	}
-	ptr, _, err := in.lowerBytes(ctx, rec, jobAlign)
+	w := in.writer(ctx, abi.JobSize)
+	w.writeJob(0, j)
+	ptr, err := w.finish(abi.JobAlign)
 	if err != nil {
 		return p, err
 	}
-	err = in.resultCall(ctx, "prepare", 4+preparedSize, 4, true, func(r *reader, off uint32) { p = readPrepared(r, off) },
-		uint64(ptr))
+	err = in.resultCall(ctx, abi.Prepare, abi.PrepareResultPayload, func(r *reader, off uint32) { p = readPrepared(r, off) }, uint64(ptr))
 	return p, err
 }
 
 func (in *instance) prepareMany(ctx context.Context, jobs []wireJob) (out []Prepared, err error) {
-	for i := range jobs {
-		if err := jobs[i].checkUTF8(); err != nil {
-			var e *Error
-			if errors.As(err, &e) {
-				e.Field = fmt.Sprintf("jobs[%d].%s", i, e.Field)
-			}
-			return nil, err
-		}
-	}
-	arr := make([]byte, jobSize*len(jobs))
-	for i := range jobs {
-		if err := in.writeJob(ctx, arr[i*jobSize:(i+1)*jobSize], &jobs[i]); err != nil {
-			return nil, err
-		}
-	}
-	ptr, _, err := in.lowerBytes(ctx, arr, jobAlign)
+	ptr, n, err := in.writeJobs(ctx, jobs)
 	if err != nil {
 		return nil, err
 	}
-	err = in.resultCall(ctx, "prepare-many", 4+errorSize, 4, true, func(r *reader, off uint32) {
-		lp, ln := r.u32(off), r.u32(off+4)
-		items := r.sub(lp, ln*preparedSize)
-		out = make([]Prepared, ln)
+	err = in.resultCall(ctx, abi.PrepareMany, abi.PrepareManyResultPayload, func(r *reader, off uint32) {
+		items, n := r.list(off, abi.PreparedSize)
+		out = make([]Prepared, n)
 		for i := range out {
-			out[i] = readPrepared(items, uint32(i)*preparedSize)
+			out[i] = readPrepared(items, uint32(i)*abi.PreparedSize)
 		}
 		if items.err != nil {
-			r.err = items.err
+			r.fail("%v", items.err)
 		}
-	}, uint64(ptr), uint64(len(jobs)))
+	}, ptr, n)
+	return out, err
+}
+
+func (in *instance) insertManyBinds(ctx context.Context, jobs []wireJob) (binds []string, err error) {
+	ptr, n, err := in.writeJobs(ctx, jobs)
+	if err != nil {
+		return nil, err
+	}
+	err = in.resultCall(ctx, abi.InsertManyBinds, abi.InsertManyBindsResultPayload, func(r *reader, off uint32) {
+		binds = r.strList(off, stringSize)
+	}, ptr, n)
+	return binds, err
+}
+
+func (in *instance) insertSQL(ctx context.Context) (string, error) {
+	return in.stringCall(ctx, abi.InsertSQL, abi.PlaceholdersDollar)
+}
+
+func (in *instance) tryInsertSQL(ctx context.Context) (string, error) {
+	return in.stringCall(ctx, abi.TryInsertSQL, abi.PlaceholdersDollar)
+}
+
+func (in *instance) existingJobSQL(ctx context.Context) (string, error) {
+	return in.stringCall(ctx, abi.ExistingJobSQL, abi.PlaceholdersDollar)
+}
+
+func (in *instance) insertManySQL(ctx context.Context) (string, error) {
+	return in.stringCall(ctx, abi.InsertManySQL, abi.PlaceholdersDollar)
+}
+
+func (in *instance) schemaCheckSQL(ctx context.Context) (string, error) {
+	return in.stringCall(ctx, abi.SchemaCheckSQL)
+}
+
+func (in *instance) checkSchema(ctx context.Context, version *int32, functionArguments *string) (s SchemaStatus, err error) {
+	var vt, vv uint64
+	if version != nil {
+		vt, vv = 1, uint64(uint32(*version))
+	}
+	w := in.writer(ctx, 0)
+	ft, fp, fn := w.flatOptString(functionArguments)
+	if w.err != nil {
+		return s, w.err
+	}
+	err = in.resultCall(ctx, abi.CheckSchema, abi.CheckSchemaResultPayload, func(r *reader, off uint32) {
+		s = SchemaStatus{SchemaVersion: r.s32(off + abi.SchemaStatusSchemaVersion), Tested: r.boolean(off + abi.SchemaStatusTested)}
+	}, vt, vv, ft, fp, fn)
+	return s, err
+}
+
+func (in *instance) fieldName(ctx context.Context, field string, style uint64) (string, error) {
+	w := in.writer(ctx, 0)
+	p, n := w.flatString(field)
+	if w.err != nil {
+		return "", w.err
+	}
+	return in.stringCall(ctx, abi.FieldName, p, n, style)
+}
+
+func (in *instance) withinBatch(ctx context.Context, index uint32, e wireError) (out wireError, err error) {
+	w := in.writer(ctx, 0)
+	cp, cn := w.flatString(e.code)
+	fp, fn := w.flatString(e.field)
+	mp, mn := w.flatString(e.message)
+	if w.err != nil {
+		return out, w.err
+	}
+	err = in.areaCall(ctx, abi.WithinBatch, func(r *reader) { out = r.wireError(0) }, uint64(index), cp, cn, fp, fn, mp, mn)
 	return out, err
 }

@@ -1,7 +1,7 @@
 // Package awaenqueue enqueues Awa jobs from Go, byte-identical to Awa's own Rust and Python
 // producers. All derivation (canonical JSON, unique keys, state bits, ordering hashes,
-// validation, SQL) runs in the embedded awa-enqueue core module under wazero; this package
-// only marshals values and talks to pgx.
+// validation, defaults, SQL text and bind values) runs in the embedded awa-enqueue core module
+// under wazero; this package only marshals values and talks to pgx or database/sql.
 package awaenqueue
 
 import (
@@ -10,9 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -24,28 +25,31 @@ var coreModule []byte
 var processCache = wazero.NewCompilationCache()
 
 // ABIVersion is the contract-info abi-version this glue was written for.
-const ABIVersion = 1
+const ABIVersion = 2
 
 // Error codes raised by this package itself, for what cannot reach the core (the same codes
-// in every awa-enqueue host).
+// in every awa-enqueue host). Every other code comes from the core.
 const (
 	// CodeInvalidArgument: a Go value the core's WIT types cannot carry, e.g. a string that is
-	// not valid UTF-8. Field names the input.
+	// not valid UTF-8 or Args that json.Marshal cannot marshal. Field names the input.
 	CodeInvalidArgument = "invalid_argument"
 	// CodeModuleTrap: the core module trapped (a core bug); the instance is discarded.
 	CodeModuleTrap = "module_trap"
-	// CodeABIMismatch: the core module speaks another ABI version.
+	// CodeABIMismatch: the core module speaks another ABI (version, exports or signatures).
 	CodeABIMismatch = "abi_mismatch"
 )
 
 // Error is a validation error from the core (or one of the package's own codes above): a
-// stable snake_case Code, the Field it concerns ("" when none, "jobs[3].priority" inside a
-// batch) and a human Message.
+// stable snake_case Code, the input it concerns and a human Message. Field names the input in
+// Go's spelling ("Priority", "jobs[3].Unique.ByPeriod", "" when none), ContractField in the
+// contract's (the conformance format's) spelling ("priority", "jobs[3].unique.by_period");
+// both come from the core.
 type Error struct {
-	Code    string
-	Field   string
-	Message string
-	cause   error
+	Code          string
+	Field         string
+	ContractField string
+	Message       string
+	cause         error
 }
 
 func (e *Error) Unwrap() error { return e.cause }
@@ -57,27 +61,50 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("awaenqueue: %s (%s): %s", e.Code, e.Field, e.Message)
 }
 
-// UniqueOpts are Awa's uniqueness options. The zero value hashes the kind only and claims no
-// state; start from Builder.DefaultUniqueOpts() for Awa's defaults.
+// JobState is an Awa job state, as named in unique states.
+type JobState string
+
+// Awa's job states, in Awa's order (bit 0 of a unique-states mask is JobStateScheduled).
+const (
+	JobStateScheduled       JobState = "scheduled"
+	JobStateAvailable       JobState = "available"
+	JobStateRunning         JobState = "running"
+	JobStateCompleted       JobState = "completed"
+	JobStateRetryable       JobState = "retryable"
+	JobStateFailed          JobState = "failed"
+	JobStateCancelled       JobState = "cancelled"
+	JobStateWaitingExternal JobState = "waiting_external"
+)
+
+// UniqueOpts are Awa's uniqueness options, sent to the core as given; the core applies Awa's
+// defaults for what is left out. &UniqueOpts{ByArgs: true} is Awa's UniqueOpts::default():
+// by args, not by queue, no period, states scheduled..retryable (11111000).
 type UniqueOpts struct {
 	ByQueue  bool
 	ByArgs   bool
 	ByPeriod *int64 // period bucket (see PeriodBucket); nil = not by period
-	States   uint8  // bit 0 = scheduled (Awa's order)
+	// States claims the key in these states; nil = Awa's default states (a non-nil empty
+	// slice claims none).
+	States []JobState
+	// StatesMask gives the states as a mask instead (bit 0 = scheduled, Awa's order); setting
+	// both States and StatesMask is the core's conflicting_states.
+	StatesMask *uint8
 }
 
-// Job describes one job. Nil pointers take Awa's defaults.
+// Job describes one job. Nil pointers take Awa's defaults (filled in by the core).
 type Job struct {
 	Kind string
 	// Args: json.RawMessage is sent as its exact text (the core canonicalizes it); nil means
 	// {}; any other value goes through json.Marshal first (see docs/go.md on floats).
 	Args        any
-	Queue       *string // nil = Awa's default queue (filled in by the core)
-	Priority    *int32  // nil = Awa's default priority
-	MaxAttempts *int32  // nil = Awa's default max attempts
-	// RunAt schedules the job (state "scheduled"); the zero time means none.
+	Queue       *string // nil = Awa's default queue
+	Priority    *int64  // nil = Awa's default priority; the core checks the range
+	MaxAttempts *int64  // nil = Awa's default max attempts; the core checks the range
+	// RunAt schedules the job (state "scheduled"); the zero time means none. Sent as an
+	// instant (seconds and nanoseconds since the Unix epoch).
 	RunAt time.Time
-	// RunAtText is an RFC 3339 timestamp sent verbatim instead of RunAt (both set is an error).
+	// RunAtText is an RFC 3339 timestamp sent verbatim: the same option as RunAt, spelled as
+	// text (setting both is the core's invalid_run_at).
 	RunAtText *string
 	// Metadata is treated like Args; nil means {}.
 	Metadata    any
@@ -86,7 +113,8 @@ type Job struct {
 	OrderingKey []byte      // nil = none; a non-nil empty slice is the empty key
 }
 
-// Prepared holds the 12 parameters of awa.insert_job_compat, in order.
+// Prepared holds the 12 parameters of awa.insert_job_compat, in order, and their text bind
+// values (BindArgs).
 type Prepared struct {
 	Kind         string
 	Queue        string
@@ -100,34 +128,14 @@ type Prepared struct {
 	UniqueKey    []byte
 	UniqueStates *string // bit(8) text, leftmost = scheduled
 	OrderingKey  []byte
+	binds        []any
 }
 
-// Args returns the 12 bind values for $1..$12 of the insert SQL (NULL as untyped nil).
-func (p *Prepared) Args() []any {
-	return p.appendArgs(make([]any, 0, 12))
-}
-
-func (p *Prepared) appendArgs(args []any) []any {
-	var runAt, states, key, ordering any
-	if p.RunAt != nil {
-		runAt = *p.RunAt
-	}
-	if p.UniqueStates != nil {
-		states = *p.UniqueStates
-	}
-	if p.UniqueKey != nil {
-		key = p.UniqueKey
-	}
-	if p.OrderingKey != nil {
-		ordering = p.OrderingKey
-	}
-	tags := p.Tags
-	if tags == nil {
-		tags = []string{}
-	}
-	return append(args, p.Kind, p.Queue, p.ArgsJSON, p.State, p.Priority, p.MaxAttempts, runAt,
-		p.MetadataJSON, tags, key, states, ordering)
-}
+// BindArgs returns the 12 bind values of InsertSQL and TryInsertSQL ($1..$12) as the core
+// built them: each a string (SQL text the statement casts) or untyped nil (NULL). They bind
+// as they are with pgx and with database/sql (pgx stdlib, lib/pq). Index 9 is the unique key
+// (the bind of ExistingJobSQL).
+func (p *Prepared) BindArgs() []any { return slices.Clone(p.binds) }
 
 // ContractInfo is what the core module reports about itself.
 type ContractInfo struct {
@@ -171,19 +179,25 @@ type Builder struct {
 	pool     chan *instance
 	slots    chan struct{} // one token per instance that may exist
 	info     ContractInfo
-	sql      string
-	unique   UniqueOpts // the core's default-unique-opts
+	// SQL text from the core (dollar placeholders), read once
+	insertSQL, tryInsertSQL, existingJobSQL, insertManySQL, schemaCheckSQL string
 }
 
-// New compiles the embedded core module, checks its ABI version and returns a Builder.
+// New compiles the embedded core module, checks its ABI (every export with the signature the
+// WIT gives it, abi-version 2; otherwise an *Error with code abi_mismatch) and returns a
+// Builder.
 func New(ctx context.Context, opts ...Option) (*Builder, error) {
+	return newBuilder(ctx, coreModule, opts...)
+}
+
+func newBuilder(ctx context.Context, module []byte, opts ...Option) (*Builder, error) {
 	cfg := config{maxInstances: runtime.GOMAXPROCS(0), runtime: wazero.NewRuntimeConfig().WithCompilationCache(processCache)}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	size := min(max(cfg.maxInstances, 1), runtime.GOMAXPROCS(0)) + 1
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg.runtime)
-	compiled, err := rt.CompileModule(ctx, coreModule)
+	compiled, err := rt.CompileModule(ctx, module)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("awaenqueue: compile core module: %w", err)
@@ -198,14 +212,20 @@ func New(ctx context.Context, opts ...Option) (*Builder, error) {
 			return err
 		}
 		if b.info.ABIVersion != ABIVersion {
-			return &Error{Code: CodeABIMismatch, Message: fmt.Sprintf("core module speaks abi-version %d, this package needs %d",
-				b.info.ABIVersion, ABIVersion)}
+			return abiMismatch("core module speaks abi-version %d, this package needs %d", b.info.ABIVersion, ABIVersion)
 		}
-		if b.sql, err = in.insertSQL(ctx); err != nil {
-			return err
+		for _, s := range []struct {
+			dst *string
+			get func(context.Context) (string, error)
+		}{
+			{&b.insertSQL, in.insertSQL}, {&b.tryInsertSQL, in.tryInsertSQL}, {&b.existingJobSQL, in.existingJobSQL},
+			{&b.insertManySQL, in.insertManySQL}, {&b.schemaCheckSQL, in.schemaCheckSQL},
+		} {
+			if *s.dst, err = s.get(ctx); err != nil {
+				return err
+			}
 		}
-		b.unique, err = in.defaultUniqueOpts(ctx)
-		return err
+		return nil
 	})
 	if err != nil {
 		rt.Close(ctx)
@@ -222,18 +242,6 @@ func (b *Builder) Close(ctx context.Context) error {
 // Contract returns the handshake values of the embedded core module.
 func (b *Builder) Contract() ContractInfo { return b.info }
 
-// DefaultUniqueOpts returns Awa's default uniqueness options (awa-model's
-// UniqueOpts::default(), as the core reports them: by args, states scheduled..retryable).
-// Each call returns a new value that the caller may change.
-func (b *Builder) DefaultUniqueOpts() *UniqueOpts {
-	u := b.unique
-	if u.ByPeriod != nil {
-		p := *u.ByPeriod
-		u.ByPeriod = &p
-	}
-	return &u
-}
-
 func (b *Builder) get(ctx context.Context) (*instance, error) {
 	select {
 	case in := <-b.pool:
@@ -245,15 +253,17 @@ func (b *Builder) get(ctx context.Context) (*instance, error) {
 		return in, nil
 	case <-b.slots:
 		mod, err := b.rt.InstantiateModule(ctx, b.compiled, wazero.NewModuleConfig().WithName(""))
-		if err == nil {
-			var in *instance
-			if in, err = newInstance(mod); err == nil {
-				return in, nil
-			}
-			mod.Close(ctx)
+		if err != nil {
+			b.slots <- struct{}{}
+			return nil, fmt.Errorf("awaenqueue: instantiate core module: %w", err)
 		}
-		b.slots <- struct{}{}
-		return nil, fmt.Errorf("awaenqueue: instantiate core module: %w", err)
+		in, err := newInstance(mod)
+		if err != nil {
+			mod.Close(ctx)
+			b.slots <- struct{}{}
+			return nil, err
+		}
+		return in, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -275,18 +285,30 @@ func (b *Builder) with(ctx context.Context, f func(*instance) error) error {
 	return err
 }
 
-// wireJob is a Job with its JSON and timestamp turned into text.
-type wireJob struct {
-	kind                  string
-	args, queue, runAt    *string
-	metadata              *string
-	priority, maxAttempts *int32
-	tags                  []string
-	unique                *UniqueOpts
-	orderingKey           []byte
+// wireTime is the WIT timestamp.
+type wireTime struct {
+	seconds int64
+	nanos   uint32
 }
 
-func jsonText(v any, field string) (*string, error) {
+// wireJob is a Job as the WIT job record carries it: JSON as text, RunAt as an instant, state
+// names as strings; all its strings are valid UTF-8.
+type wireJob struct {
+	kind                         string
+	args, queue, runAt, metadata *string
+	priority, maxAttempts        *int64
+	runAtTime                    *wireTime
+	tags                         []string
+	unique                       *UniqueOpts
+	stateNames                   []string // unique.States, nil when not given
+	orderingKey                  []byte
+}
+
+func invalidArgument(field, why string) *wireError {
+	return &wireError{code: CodeInvalidArgument, field: field, message: field + " " + why}
+}
+
+func jsonText(v any, field string) (*string, *wireError) {
 	switch t := v.(type) {
 	case nil:
 		return nil, nil
@@ -299,40 +321,100 @@ func jsonText(v any, field string) (*string, error) {
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, &Error{Code: CodeInvalidArgument, Field: field, Message: field + " cannot be marshaled as JSON: " + err.Error()}
+		return nil, invalidArgument(field, "cannot be marshaled as JSON: "+err.Error())
 	}
 	s := string(raw)
 	return &s, nil
 }
 
-func toWire(j *Job) (w wireJob, err error) {
+// utf8Error is the invalid_argument error of a string the WIT cannot carry (nil when valid).
+func utf8Error(field string, s string) *wireError {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return invalidArgument(field, "is not valid UTF-8")
+}
+
+func optUTF8Error(field string, s *string) *wireError {
+	if s == nil {
+		return nil
+	}
+	return utf8Error(field, *s)
+}
+
+// listUTF8Error checks a list of strings; elements are named field[i].
+func listUTF8Error[S ~string](field string, list []S) *wireError {
+	for i, s := range list {
+		if e := utf8Error(fmt.Sprintf("%s[%d]", field, i), string(s)); e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// newWireJob converts j; a Go value the WIT cannot carry is an invalid_argument error (fields
+// in the contract's spelling, checked in the core's order).
+func newWireJob(j *Job) (w wireJob, e *wireError) {
 	w = wireJob{kind: j.Kind, queue: j.Queue, priority: j.Priority, maxAttempts: j.MaxAttempts, tags: j.Tags,
-		unique: j.Unique, orderingKey: j.OrderingKey}
-	if w.args, err = jsonText(j.Args, "args"); err != nil {
-		return w, err
+		runAt: j.RunAtText, unique: j.Unique, orderingKey: j.OrderingKey}
+	if e = utf8Error("kind", j.Kind); e != nil {
+		return w, e
 	}
-	if w.metadata, err = jsonText(j.Metadata, "metadata"); err != nil {
-		return w, err
+	if e = optUTF8Error("queue", j.Queue); e != nil {
+		return w, e
 	}
-	switch {
-	case j.RunAtText != nil && !j.RunAt.IsZero():
-		return w, &Error{Code: "invalid_run_at", Field: "run_at", Message: "set RunAt or RunAtText, not both"}
-	case j.RunAtText != nil:
-		w.runAt = j.RunAtText
-	case !j.RunAt.IsZero():
-		s := j.RunAt.Format(time.RFC3339Nano)
-		w.runAt = &s
+	if e = listUTF8Error("tags", j.Tags); e != nil {
+		return w, e
+	}
+	if w.args, e = jsonText(j.Args, "args"); e != nil {
+		return w, e
+	}
+	if e = optUTF8Error("args", w.args); e != nil {
+		return w, e
+	}
+	if w.metadata, e = jsonText(j.Metadata, "metadata"); e != nil {
+		return w, e
+	}
+	if e = optUTF8Error("metadata", w.metadata); e != nil {
+		return w, e
+	}
+	if e = optUTF8Error("run_at", j.RunAtText); e != nil {
+		return w, e
+	}
+	if !j.RunAt.IsZero() {
+		w.runAtTime = &wireTime{seconds: j.RunAt.Unix(), nanos: uint32(j.RunAt.Nanosecond())}
+	}
+	if u := j.Unique; u != nil && u.States != nil {
+		if e = listUTF8Error("unique.states", u.States); e != nil {
+			return w, e
+		}
+		w.stateNames = make([]string, len(u.States))
+		for i, s := range u.States {
+			w.stateNames[i] = string(s)
+		}
 	}
 	return w, nil
 }
 
-// Prepare validates a job and derives the 12 insert_job_compat values.
-func (b *Builder) Prepare(ctx context.Context, job Job) (p Prepared, err error) {
-	w, err := toWire(&job)
-	if err != nil {
-		return p, err
+// wireJobs converts a batch; the first bad job fails it (field jobs[i]... from the core).
+func (in *instance) wireJobs(ctx context.Context, jobs []Job) ([]wireJob, error) {
+	ws := make([]wireJob, len(jobs))
+	for i := range jobs {
+		var e *wireError
+		if ws[i], e = newWireJob(&jobs[i]); e != nil {
+			return nil, in.batchError(ctx, i, *e)
+		}
 	}
+	return ws, nil
+}
+
+// Prepare validates a job and derives the 12 insert_job_compat values and their binds.
+func (b *Builder) Prepare(ctx context.Context, job Job) (p Prepared, err error) {
 	err = b.with(ctx, func(in *instance) error {
+		w, e := newWireJob(&job)
+		if e != nil {
+			return in.toError(ctx, *e)
+		}
 		p, err = in.prepare(ctx, &w)
 		return err
 	})
@@ -341,68 +423,80 @@ func (b *Builder) Prepare(ctx context.Context, job Job) (p Prepared, err error) 
 
 // PrepareMany prepares a batch, all or nothing (errors name the job as jobs[i]).
 func (b *Builder) PrepareMany(ctx context.Context, jobs []Job) (out []Prepared, err error) {
-	ws := make([]wireJob, len(jobs))
-	for i := range jobs {
-		if ws[i], err = toWire(&jobs[i]); err != nil {
-			var e *Error
-			if errors.As(err, &e) {
-				e.Field = fmt.Sprintf("jobs[%d].%s", i, e.Field)
-			}
-			return nil, err
-		}
-	}
 	err = b.with(ctx, func(in *instance) error {
+		ws, err := in.wireJobs(ctx, jobs)
+		if err != nil {
+			return err
+		}
 		out, err = in.prepareMany(ctx, ws)
 		return err
 	})
 	return out, err
 }
 
-// InsertSQL is the statement for one job: bind Prepared.Args() as $1..$12.
-func (b *Builder) InsertSQL() string { return b.sql }
-
-// InsertManySQL is the statement for rows jobs (12 values per job, in job order).
-func (b *Builder) InsertManySQL(ctx context.Context, rows int) (sql string, err error) {
-	if rows < 0 || uint64(rows) > math.MaxUint32 {
-		return "", &Error{Code: CodeInvalidArgument, Field: "rows", Message: fmt.Sprintf("rows must fit a u32, got %d", rows)}
-	}
+// InsertManyBinds returns the 13 text binds of InsertManySQL for jobs (one PostgreSQL array
+// literal per column), all or nothing (errors name the job as jobs[i]).
+func (b *Builder) InsertManyBinds(ctx context.Context, jobs []Job) (binds []string, err error) {
 	err = b.with(ctx, func(in *instance) error {
-		sql, err = in.insertManySQL(ctx, uint32(rows))
+		ws, err := in.wireJobs(ctx, jobs)
+		if err != nil {
+			return err
+		}
+		binds, err = in.insertManyBinds(ctx, ws)
 		return err
 	})
-	return sql, err
+	return binds, err
 }
 
-// BuildInsert returns SQL and bind values for one job, for pgx QueryRow or database/sql
-// (through github.com/jackc/pgx/v5/stdlib). The row is awa.jobs plus state_str.
+// InsertSQL is the statement for one job: bind Prepared.BindArgs() as $1..$12. It returns the
+// awa.jobs row plus state_str.
+func (b *Builder) InsertSQL() string { return b.insertSQL }
+
+// TryInsertSQL is the duplicate-safe statement for one job (same binds as InsertSQL): one row
+// with inserted = true and the new job, or inserted = false and the job holding the unique
+// key, or no row when that job is not visible to the statement.
+func (b *Builder) TryInsertSQL() string { return b.tryInsertSQL }
+
+// ExistingJobSQL returns the job holding a unique key: bind Prepared.BindArgs()[9].
+func (b *Builder) ExistingJobSQL() string { return b.existingJobSQL }
+
+// InsertManySQL inserts any number of jobs in one atomic statement: bind InsertManyBinds.
+// Rows come back in job order.
+func (b *Builder) InsertManySQL() string { return b.insertManySQL }
+
+// SchemaCheckSQL is the one-row query CheckSchema runs.
+func (b *Builder) SchemaCheckSQL() string { return b.schemaCheckSQL }
+
+// BuildInsert returns SQL and bind values for one job, for pgx (Query/QueryRow) or
+// database/sql (pgx stdlib, lib/pq). The row is awa.jobs plus state_str.
 func (b *Builder) BuildInsert(ctx context.Context, job Job) (string, []any, error) {
 	p, err := b.Prepare(ctx, job)
 	if err != nil {
 		return "", nil, err
 	}
-	return b.sql, p.Args(), nil
+	return b.insertSQL, p.binds, nil
 }
 
-// BuildInsertMany returns one atomic statement inserting all jobs; rows come back in order.
+// BuildInsertMany returns one atomic statement inserting all jobs and its 13 bind values (all
+// strings); rows come back in job order. Any number of jobs.
 func (b *Builder) BuildInsertMany(ctx context.Context, jobs []Job) (string, []any, error) {
-	ps, err := b.PrepareMany(ctx, jobs)
+	binds, err := b.InsertManyBinds(ctx, jobs)
 	if err != nil {
 		return "", nil, err
 	}
-	sql, err := b.InsertManySQL(ctx, len(ps))
-	if err != nil {
-		return "", nil, err
+	args := make([]any, len(binds))
+	for i, s := range binds {
+		args[i] = s
 	}
-	args := make([]any, 0, 12*len(ps))
-	for i := range ps {
-		args = ps[i].appendArgs(args)
-	}
-	return sql, args, nil
+	return b.insertManySQL, args, nil
 }
 
 // CanonicalJSON returns the canonical text Awa hashes for any spelling of a JSON value.
 func (b *Builder) CanonicalJSON(ctx context.Context, text string) (out string, err error) {
 	err = b.with(ctx, func(in *instance) error {
+		if e := utf8Error("json", text); e != nil {
+			return in.toError(ctx, *e)
+		}
 		out, err = in.canonicalJSON(ctx, text)
 		return err
 	})
@@ -413,6 +507,11 @@ func (b *Builder) CanonicalJSON(ctx context.Context, text string) (out string, e
 // by_period off). argsJSON is JSON text.
 func (b *Builder) UniqueKey(ctx context.Context, kind string, queue, argsJSON *string, periodBucket *int64) (key []byte, err error) {
 	err = b.with(ctx, func(in *instance) error {
+		for _, e := range []*wireError{utf8Error("kind", kind), optUTF8Error("queue", queue), optUTF8Error("args", argsJSON)} {
+			if e != nil {
+				return in.toError(ctx, *e)
+			}
+		}
 		key, err = in.uniqueKey(ctx, kind, queue, argsJSON, periodBucket)
 		return err
 	})
@@ -429,9 +528,16 @@ func (b *Builder) UniqueStatesBits(ctx context.Context, mask uint8) (s string, e
 }
 
 // UniqueStatesMask builds a state mask from Awa state names.
-func (b *Builder) UniqueStatesMask(ctx context.Context, states []string) (mask uint8, err error) {
+func (b *Builder) UniqueStatesMask(ctx context.Context, states []JobState) (mask uint8, err error) {
 	err = b.with(ctx, func(in *instance) error {
-		mask, err = in.uniqueStatesMask(ctx, states)
+		if e := listUTF8Error("unique.states", states); e != nil {
+			return in.toError(ctx, *e)
+		}
+		names := make([]string, len(states))
+		for i, s := range states {
+			names[i] = string(s)
+		}
+		mask, err = in.uniqueStatesMask(ctx, names)
 		return err
 	})
 	return mask, err
@@ -476,6 +582,9 @@ func (b *Builder) PartitionHash64(ctx context.Context, key []byte) (h uint64, er
 // PartitionForKey routes key to a physical queue; send key as the job's OrderingKey too.
 func (b *Builder) PartitionForKey(ctx context.Context, logicalQueue string, partitions uint32, key []byte) (p Partition, err error) {
 	err = b.with(ctx, func(in *instance) error {
+		if e := utf8Error("queue", logicalQueue); e != nil {
+			return in.toError(ctx, *e)
+		}
 		p, err = in.partitionForKey(ctx, logicalQueue, partitions, key)
 		return err
 	})
@@ -485,24 +594,21 @@ func (b *Builder) PartitionForKey(ctx context.Context, logicalQueue string, part
 // KindFromTypeName applies Awa's CamelCase -> snake_case kind rule.
 func (b *Builder) KindFromTypeName(ctx context.Context, name string) (kind string, err error) {
 	err = b.with(ctx, func(in *instance) error {
+		if e := utf8Error("name", name); e != nil {
+			return in.toError(ctx, *e)
+		}
 		kind, err = in.kindFromTypeName(ctx, name)
 		return err
 	})
 	return kind, err
 }
 
-// SchemaCheckSQL is the one-row query CheckSchema runs.
-func (b *Builder) SchemaCheckSQL(ctx context.Context) (sql string, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		sql, err = in.schemaCheckSQL(ctx)
-		return err
-	})
-	return sql, err
-}
-
 // InterpretSchema interprets the row of SchemaCheckSQL (its two columns, NULL as nil).
 func (b *Builder) InterpretSchema(ctx context.Context, schemaVersion *int32, functionArguments *string) (s SchemaStatus, err error) {
 	err = b.with(ctx, func(in *instance) error {
+		if e := optUTF8Error("function_arguments", functionArguments); e != nil {
+			return in.toError(ctx, *e)
+		}
 		s, err = in.checkSchema(ctx, schemaVersion, functionArguments)
 		return err
 	})

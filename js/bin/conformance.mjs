@@ -1,13 +1,225 @@
 #!/usr/bin/env node
-// Conformance runner (shared case format): JSON Lines cases on stdin, one result line per case
-// on stdout, computed through the package's public API.
-import { createInterface } from 'node:readline';
+// Conformance runner (docs/conformance.md): JSON Lines cases on stdin, one result line per case on
+// stdout, in input order, computed through the package's public API.
+//   node bin/conformance.mjs             derive only
+//   node bin/conformance.mjs --enqueue   with DATABASE_URL: every `prepare` case goes through
+//                                        tryEnqueue (node-postgres), each in its own committed transaction
+// Case lines are read as the Rust runner (serde_json) reads them: lines split at \n (a trailing
+// \r dropped), strict UTF-8 keeping a BOM, integers told apart from floats, escaped lone
+// surrogates and numbers beyond f64 refused, nesting up to 127 levels, `id` echoed as written.
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
-  AwaEnqueueError, prepareInsert, uniqueKey, orderingKeyHash64, shardForOrderingKey,
-  kindFromTypeName, canonicalJson, partitionFor, uniqueStatesBits, uniqueStatesMask,
+  AwaEnqueueError, prepareInsert, prepareInsertMany, uniqueKey, orderingKeyHash64, shardForOrderingKey,
+  kindFromTypeName, canonicalJson, partitionFor, uniqueStatesBits, uniqueStatesMask, tryEnqueue,
 } from '../index.js';
+
+// ---- strict JSON (serde_json's rules) ----
+
+/** A JSON number: its text, and its value when it is an integer literal in the i64 range. */
+class JsonNumber {
+  constructor(raw, int) {
+    this.raw = raw;
+    this.int = int; // bigint or null (a float, -0, or an integer outside i64)
+  }
+}
+
+class NotJson extends Error {}
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const U64_MAX = 2n ** 64n - 1n;
+
+/** Parse one line: `{ value, idRaw }` (objects are Maps, numbers JsonNumbers). Throws NotJson. */
+export function parseJson(src) {
+  let i = 0;
+  let depth = 128; // serde_json's recursion limit
+  let idRaw;
+  const fail = (what) => {
+    throw new NotJson(`${what} at column ${i + 1}`);
+  };
+  const ws = () => {
+    while (i < src.length) {
+      const c = src.charCodeAt(i);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+      else break;
+    }
+  };
+  const hex4 = () => {
+    const h = src.slice(i, i + 4);
+    if (!/^[0-9a-fA-F]{4}$/.test(h)) fail('invalid escape');
+    i += 4;
+    return parseInt(h, 16);
+  };
+  const string = () => {
+    i++; // opening quote
+    let out = '';
+    let from = i;
+    for (;;) {
+      if (i >= src.length) fail('EOF while parsing a string');
+      const c = src.charCodeAt(i);
+      if (c === 0x22) {
+        out += src.slice(from, i);
+        i++;
+        return out;
+      }
+      if (c < 0x20) fail('control character (\\u0000-\\u001F) found while parsing a string');
+      if (c !== 0x5c) {
+        i++;
+        continue;
+      }
+      out += src.slice(from, i);
+      i++;
+      const e = src[i++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          const n = hex4();
+          if (n >= 0xdc00 && n <= 0xdfff) fail('lone leading surrogate in hex escape');
+          if (n >= 0xd800 && n <= 0xdbff) {
+            if (src[i] !== '\\' || src[i + 1] !== 'u') fail('unexpected end of hex escape');
+            i += 2;
+            const low = hex4();
+            if (low < 0xdc00 || low > 0xdfff) fail('lone leading surrogate in hex escape');
+            out += String.fromCharCode(n, low);
+          } else {
+            out += String.fromCharCode(n);
+          }
+          break;
+        }
+        default:
+          fail('invalid escape');
+      }
+      from = i;
+    }
+  };
+  const digits = () => {
+    const start = i;
+    while (i < src.length && src.charCodeAt(i) >= 0x30 && src.charCodeAt(i) <= 0x39) i++;
+    return i - start;
+  };
+  const number = () => {
+    const start = i;
+    if (src[i] === '-') i++;
+    if (src[i] === '0') {
+      i++;
+      if (digits() > 0) fail('invalid number');
+    } else if (digits() === 0) {
+      fail('invalid number');
+    }
+    let integral = true;
+    if (src[i] === '.') {
+      i++;
+      if (digits() === 0) fail('invalid number');
+      integral = false;
+    }
+    if (src[i] === 'e' || src[i] === 'E') {
+      i++;
+      if (src[i] === '+' || src[i] === '-') i++;
+      if (digits() === 0) fail('invalid number');
+      integral = false;
+    }
+    const raw = src.slice(start, i);
+    if (integral) {
+      const big = BigInt(raw);
+      // serde_json: u64 and i64 literals are integers; `-0` and anything wider are floats
+      if (raw[0] === '-' ? big !== 0n && big >= I64_MIN : big <= U64_MAX) {
+        return new JsonNumber(raw, big <= I64_MAX ? big : null);
+      }
+    }
+    if (!Number.isFinite(Number(raw))) fail('number out of range');
+    return new JsonNumber(raw, null);
+  };
+  const literal = (word, value) => {
+    if (src.startsWith(word, i)) {
+      i += word.length;
+      return value;
+    }
+    fail('expected value');
+  };
+  const value = (top) => {
+    ws();
+    const c = src[i];
+    if (c === '{' || c === '[') {
+      if (--depth === 0) fail('recursion limit exceeded');
+      const v = c === '{' ? object(top) : array();
+      depth++;
+      return v;
+    }
+    if (c === '"') return string();
+    if (c === 't') return literal('true', true);
+    if (c === 'f') return literal('false', false);
+    if (c === 'n') return literal('null', null);
+    if (c === '-' || (c >= '0' && c <= '9')) return number();
+    return fail(i >= src.length ? 'EOF while parsing a value' : 'expected value');
+  };
+  const object = (top) => {
+    i++;
+    const out = new Map();
+    ws();
+    if (src[i] === '}') {
+      i++;
+      return out;
+    }
+    for (;;) {
+      ws();
+      if (src[i] !== '"') fail('key must be a string');
+      const key = string();
+      ws();
+      if (src[i] !== ':') fail('expected `:`');
+      i++;
+      ws();
+      const start = i;
+      out.set(key, value(false));
+      if (top && key === 'id') idRaw = src.slice(start, i);
+      ws();
+      if (src[i] === ',') {
+        i++;
+        continue;
+      }
+      if (src[i] === '}') {
+        i++;
+        return out;
+      }
+      fail('expected `,` or `}`');
+    }
+  };
+  const array = () => {
+    i++;
+    const out = [];
+    ws();
+    if (src[i] === ']') {
+      i++;
+      return out;
+    }
+    for (;;) {
+      out.push(value(false));
+      ws();
+      if (src[i] === ',') {
+        i++;
+        continue;
+      }
+      if (src[i] === ']') {
+        i++;
+        return out;
+      }
+      fail('expected `,` or `]`');
+    }
+  };
+  const v = value(true);
+  ws();
+  if (i < src.length) fail('trailing characters');
+  return { value: v, idRaw };
+}
+
+// ---- the case format (as host-tests/src/cases.rs) ----
 
 class InvalidCase extends Error {
   constructor(field, message) {
@@ -16,214 +228,321 @@ class InvalidCase extends Error {
   }
 }
 
-const RANGES = {
-  i16: [-32768n, 32767n], i32: [-2147483648n, 2147483647n], u8: [0n, 255n], u32: [0n, 4294967295n],
-};
-const I64 = [-(2n ** 63n), 2n ** 63n - 1n];
+const bad = (field, message) => new InvalidCase(field, message);
+const isNull = (v) => v === undefined || v === null;
+const isObject = (v) => v instanceof Map;
 
-const has = (obj, f) => obj[f] !== undefined && obj[f] !== null;
-
-function optStr(obj, f, field = f) {
-  if (!has(obj, f)) return undefined;
-  if (typeof obj[f] !== 'string') throw new InvalidCase(field, `${f} must be a string or null`);
-  return obj[f];
+function optStr(obj, f) {
+  const v = obj.get(f);
+  if (isNull(v)) return undefined;
+  if (typeof v !== 'string') throw bad(f, `${f} must be a string or null`);
+  return v;
 }
 
 function reqStr(obj, f) {
   const s = optStr(obj, f);
-  if (s === undefined) throw new InvalidCase(f, `${f} is required`);
+  if (s === undefined) throw bad(f, `${f} is required`);
   return s;
 }
 
-function optInt(obj, f, type, field = f) {
-  if (!has(obj, f)) return undefined;
-  const v = obj[f];
+const RANGES = { i64: [I64_MIN, I64_MAX], i16: [-32768n, 32767n], u8: [0n, 255n], u32: [0n, 4294967295n] };
+
+function optInt(obj, f, type) {
+  const v = obj.get(f);
+  if (isNull(v)) return undefined;
   const [min, max] = RANGES[type];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || BigInt(v) < min || BigInt(v) > max) {
-    throw new InvalidCase(field, `${f} must be an integer in range (${type})`);
+  if (!(v instanceof JsonNumber) || v.int === null || v.int < min || v.int > max) {
+    throw bad(f, `${f} must be an integer in range`);
   }
-  return v;
+  return v.int;
 }
 
 function reqInt(obj, f, type) {
   const v = optInt(obj, f, type);
-  if (v === undefined) throw new InvalidCase(f, `${f} is required`);
+  if (v === undefined) throw bad(f, `${f} is required`);
   return v;
 }
 
-function i64Text(obj, f, field = f) {
-  const s = optStr(obj, f, field);
-  if (s === undefined) return undefined;
-  const n = /^[+-]?[0-9]+$/.test(s) ? BigInt(s) : null;
-  if (n === null || n < I64[0] || n > I64[1]) throw new InvalidCase(field, `${f} must be an i64 decimal string`);
-  return n;
+/** An i64 in decimal: optional sign, ASCII digits. */
+function parseI64(s) {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  return n < I64_MIN || n > I64_MAX ? undefined : n;
 }
 
 function hex(obj, f) {
   const s = optStr(obj, f);
   if (s === undefined) return undefined;
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new InvalidCase(f, `${f} must be hex`);
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw bad(f, `${f} must be hex`);
   return Uint8Array.from(Buffer.from(s, 'hex'));
 }
 
 function reqHex(obj, f) {
   const b = hex(obj, f);
-  if (b === undefined) throw new InvalidCase(f, `${f} is required`);
+  if (b === undefined) throw bad(f, `${f} is required`);
   return b;
 }
 
-const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const toHex = (bytes) => (bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+function strings(items, field) {
+  if (!items.every((s) => typeof s === 'string')) throw bad(field, `${field} must be strings`);
+  return items;
+}
 
-export function parseJob(job) {
-  if (!isObject(job)) throw new InvalidCase('job', 'job must be an object');
+/** A case's job object as a job of the public API. */
+function parseJob(v) {
+  if (!isObject(v)) throw bad('job', 'job must be an object');
   let tags = [];
-  if (has(job, 'tags')) {
-    if (!Array.isArray(job.tags)) throw new InvalidCase('tags', 'tags must be an array');
-    if (!job.tags.every((t) => typeof t === 'string')) throw new InvalidCase('tags', 'tags must be strings');
-    tags = job.tags;
+  const t = v.get('tags');
+  if (Array.isArray(t)) {
+    if (!t.every((x) => typeof x === 'string')) throw bad('tags', 'tags must be strings');
+    tags = t;
+  } else if (!isNull(t)) {
+    throw bad('tags', 'tags must be an array');
   }
   let unique;
-  if (has(job, 'unique')) {
-    const u = job.unique;
-    if (!isObject(u)) throw new InvalidCase('unique', 'unique must be an object or null');
+  const u = v.get('unique');
+  if (isObject(u)) {
+    let byPeriod;
+    let period;
+    try {
+      period = optStr(u, 'by_period');
+    } catch (e) {
+      throw bad('unique.by_period', e.message);
+    }
+    if (period !== undefined) {
+      byPeriod = parseI64(period);
+      if (byPeriod === undefined) throw bad('unique.by_period', 'by_period must be an i64 decimal string');
+    }
+    let states;
+    const s = u.get('states');
+    if (Array.isArray(s)) {
+      states = strings(s, 'unique.states');
+    } else {
+      try {
+        const mask = optInt(u, 'states', 'u8');
+        states = mask === undefined ? undefined : Number(mask);
+      } catch (e) {
+        throw bad('unique.states', e.message);
+      }
+    }
     const flag = (name) => {
-      if (!has(u, name)) return undefined;
-      if (typeof u[name] !== 'boolean') throw new InvalidCase(`unique.${name}`, 'must be a boolean');
-      return u[name];
+      const b = u.get(name);
+      if (isNull(b)) return undefined;
+      if (typeof b !== 'boolean') throw bad(`unique.${name}`, 'must be a boolean');
+      return b;
     };
-    unique = {
-      byQueue: flag('by_queue'),
-      byArgs: flag('by_args'),
-      byPeriod: i64Text(u, 'by_period', 'unique.by_period'),
-      states: optInt(u, 'states', 'u8', 'unique.states'),
-    };
+    unique = { byQueue: flag('by_queue'), byArgs: flag('by_args'), byPeriod, states };
+  } else if (!isNull(u)) {
+    throw bad('unique', 'unique must be an object or null');
   }
   return {
-    kind: reqStr(job, 'kind'),
-    argsJson: optStr(job, 'args_json'),
-    queue: optStr(job, 'queue'),
-    priority: optInt(job, 'priority', 'i32'),
-    maxAttempts: optInt(job, 'max_attempts', 'i32'),
-    runAt: optStr(job, 'run_at'),
-    metadataJson: optStr(job, 'metadata_json'),
+    kind: reqStr(v, 'kind'),
+    argsJson: optStr(v, 'args_json'),
+    queue: optStr(v, 'queue'),
+    priority: optInt(v, 'priority', 'i64'),
+    maxAttempts: optInt(v, 'max_attempts', 'i64'),
+    runAt: optStr(v, 'run_at'),
+    metadataJson: optStr(v, 'metadata_json'),
     tags,
     unique,
-    orderingKey: hex(job, 'ordering_key_hex'),
+    orderingKey: hex(v, 'ordering_key_hex'),
   };
 }
 
-// Parse a case into a thunk that runs it through the public API.
+const toHex = (bytes) => (bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+
+function preparedJson(p) {
+  return {
+    kind: p.kind, queue: p.queue, args_json: p.argsJson, state: p.state, priority: p.priority,
+    max_attempts: p.maxAttempts, run_at: p.runAt, metadata_json: p.metadataJson, tags: p.tags,
+    unique_key_hex: toHex(p.uniqueKey), unique_states: p.uniqueStates, ordering_key_hex: toHex(p.orderingKey),
+  };
+}
+
+/** A parsed case: `{ op, job }` for prepare, and `run()` computing its `ok` value through the API. */
 function parseCase(c) {
   const op = reqStr(c, 'op');
   switch (op) {
     case 'prepare': {
-      const job = parseJob(c.job ?? null);
-      return () => {
-        const p = prepareInsert(job);
-        return {
-          kind: p.kind, queue: p.queue, args_json: p.argsJson, state: p.state, priority: p.priority,
-          max_attempts: p.maxAttempts, run_at: p.runAt, metadata_json: p.metadataJson, tags: p.tags,
-          unique_key_hex: toHex(p.uniqueKey), unique_states: p.uniqueStates, ordering_key_hex: toHex(p.orderingKey),
-        };
-      };
+      const job = parseJob(c.get('job') ?? null);
+      return { job, run: () => preparedJson(prepareInsert(job)) };
+    }
+    case 'prepare_many': {
+      const items = c.get('jobs');
+      if (!Array.isArray(items)) throw bad('jobs', 'jobs must be an array of jobs');
+      const jobs = items.map((j, i) => {
+        try {
+          return parseJob(j);
+        } catch (e) {
+          if (!(e instanceof InvalidCase)) throw e;
+          throw bad(e.field === '' ? `jobs[${i}]` : `jobs[${i}].${e.field}`, e.message);
+        }
+      });
+      return { run: () => ({ jobs: prepareInsertMany(jobs).map(preparedJson) }) };
     }
     case 'unique_key': {
-      const args = {
-        kind: reqStr(c, 'kind'), queue: optStr(c, 'queue'), argsJson: optStr(c, 'args_json'),
-        periodBucket: i64Text(c, 'period_bucket'),
-      };
-      return () => ({ unique_key_hex: toHex(uniqueKey(args)) });
+      const kind = reqStr(c, 'kind');
+      const queue = optStr(c, 'queue');
+      const argsJson = optStr(c, 'args_json');
+      const bucketText = optStr(c, 'period_bucket');
+      let periodBucket;
+      if (bucketText !== undefined) {
+        periodBucket = parseI64(bucketText);
+        if (periodBucket === undefined) throw bad('period_bucket', 'period_bucket must be an i64 decimal string');
+      }
+      return { run: () => ({ unique_key_hex: toHex(uniqueKey({ kind, queue, argsJson, periodBucket })) }) };
     }
     case 'ordering': {
       const key = reqHex(c, 'key_hex');
-      const shards = reqInt(c, 'shards', 'i16');
-      return () => ({ hash64: orderingKeyHash64(key).toString(), shard: shardForOrderingKey(key, shards) });
+      const shards = Number(reqInt(c, 'shards', 'i16'));
+      return { run: () => ({ hash64: orderingKeyHash64(key).toString(), shard: shardForOrderingKey(key, shards) }) };
     }
     case 'kind_from_type_name': {
       const name = reqStr(c, 'name');
-      return () => ({ kind: kindFromTypeName(name) });
+      return { run: () => ({ kind: kindFromTypeName(name) }) };
     }
     case 'canonical_json': {
       const json = reqStr(c, 'json');
-      return () => ({ json: canonicalJson(json) });
+      return { run: () => ({ json: canonicalJson(json) }) };
     }
     case 'partition': {
       const logical = reqStr(c, 'logical_queue');
-      const partitions = reqInt(c, 'partitions', 'u32');
+      const partitions = Number(reqInt(c, 'partitions', 'u32'));
       const key = reqHex(c, 'key_hex');
-      return () => partitionFor(logical, partitions, key);
+      return { run: () => partitionFor(logical, partitions, key) };
     }
     case 'unique_states': {
-      const hasMask = c.mask !== undefined;
-      const hasStates = c.states !== undefined;
-      if (hasMask && !hasStates) {
-        const mask = reqInt(c, 'mask', 'u8');
-        return () => ({ bits: uniqueStatesBits(mask), mask });
+      const hasMask = c.has('mask');
+      const states = c.get('states');
+      if (hasMask && !c.has('states')) {
+        const mask = Number(reqInt(c, 'mask', 'u8'));
+        return { run: () => ({ bits: uniqueStatesBits(mask), mask }) };
       }
-      if (!hasMask && Array.isArray(c.states)) {
-        if (!c.states.every((s) => typeof s === 'string')) throw new InvalidCase('states', 'states must be strings');
-        const states = c.states;
-        return () => {
-          const mask = uniqueStatesMask(states);
-          return { bits: uniqueStatesBits(mask), mask };
+      if (!hasMask && Array.isArray(states)) {
+        const names = strings(states, 'states');
+        return {
+          run: () => {
+            const mask = uniqueStatesMask(names);
+            return { bits: uniqueStatesBits(mask), mask };
+          },
         };
       }
-      throw new InvalidCase('mask', 'give either mask or states');
+      throw bad('mask', 'give either mask or states');
     }
     default:
-      throw new InvalidCase('op', `unknown op ${JSON.stringify(op)}`);
+      throw bad('op', `unknown op ${JSON.stringify(op)}`);
   }
 }
 
-const errorLine = (id, code, field, message) => ({ id, error: { code, field, message } });
+const errorLine = (idRaw, code, field, message) =>
+  `{"id":${idRaw},"error":${JSON.stringify({ code, field, message })}}`;
 
-// JSON.parse accepts escaped lone surrogates, which strict parsers (serde_json, the other runners) reject.
-function wellFormedStrings(v) {
-  if (typeof v === 'string') return v.isWellFormed?.() ?? !/[\uD800-\uDFFF]/.test(v.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
-  if (Array.isArray(v)) return v.every(wellFormedStrings);
-  if (v !== null && typeof v === 'object') return Object.entries(v).every(([k, x]) => wellFormedStrings(k) && wellFormedStrings(x));
-  return true;
+function libraryError(idRaw, e) {
+  if (e instanceof AwaEnqueueError) return errorLine(idRaw, e.code, e.contractField, e.message);
+  return errorLine(idRaw, 'host_error', '', String(e?.stack ?? e));
 }
 
-export function runLine(line) {
-  let c;
+/** A line as `{ idRaw, case }` or `{ idRaw, invalid: line }`. */
+function readCase(line) {
+  let parsed;
   try {
-    c = JSON.parse(line);
+    parsed = parseJson(line);
   } catch (e) {
-    return errorLine(null, 'invalid_case', '', `not JSON: ${e.message}`);
-  }
-  if (!wellFormedStrings(c)) return errorLine(null, 'invalid_case', '', 'not JSON: lone surrogate in a \\u escape');
-  if (!isObject(c)) return errorLine(null, 'invalid_case', '', 'a case must be a JSON object');
-  const id = c.id === undefined ? null : c.id;
-  let run;
-  try {
-    run = parseCase(c);
-  } catch (e) {
-    if (e instanceof InvalidCase) return errorLine(id, 'invalid_case', e.field, e.message);
+    if (e instanceof NotJson) return { idRaw: 'null', invalid: errorLine('null', 'invalid_case', '', `not JSON: ${e.message}`) };
     throw e;
   }
+  if (!isObject(parsed.value)) {
+    return { idRaw: 'null', invalid: errorLine('null', 'invalid_case', '', 'a case must be a JSON object') };
+  }
+  const idRaw = parsed.idRaw ?? 'null';
   try {
-    return { id, ok: run() };
+    return { idRaw, case: parseCase(parsed.value) };
   } catch (e) {
-    if (e instanceof AwaEnqueueError) return errorLine(id, e.code, e.field, e.message);
-    return errorLine(id, 'host_error', '', String(e?.stack ?? e));
+    if (e instanceof InvalidCase) return { idRaw, invalid: errorLine(idRaw, 'invalid_case', e.field, e.message) };
+    throw e;
   }
 }
+
+/** One case line to its result line (derive-only mode). */
+export function runLine(line) {
+  const { idRaw, case: c, invalid } = readCase(line);
+  if (invalid) return invalid;
+  try {
+    return `{"id":${idRaw},"ok":${JSON.stringify(c.run())}}`;
+  } catch (e) {
+    return libraryError(idRaw, e);
+  }
+}
+
+/** The public-API job of a `prepare` case line (bench/jobs.jsonl). */
+export function caseJob(line) {
+  const { case: c, invalid } = readCase(line);
+  if (invalid || !c.job) throw new Error(`not a valid prepare case: ${invalid ?? line}`);
+  return c.job;
+}
+
+/** `--enqueue`: a `prepare` case through tryEnqueue in its own committed transaction. */
+async function enqueueLine(client, line) {
+  const { idRaw, case: c, invalid } = readCase(line);
+  if (invalid) return invalid;
+  if (!c.job) return runLine(line);
+  await client.query('BEGIN');
+  try {
+    const r = await tryEnqueue(client, c.job);
+    await client.query('COMMIT');
+    return r.inserted ? `{"id":${idRaw},"ok":${JSON.stringify({ job_id: String(r.row.id) })}}` : `{"id":${idRaw},"duplicate":true}`;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    return libraryError(idRaw, e);
+  }
+}
+
+// Rust's `str::trim` whitespace (Unicode White_Space; not U+FEFF, which JS's trim() also strips).
+const BLANK = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 async function main() {
-  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  const out = [];
-  for await (const line of rl) {
-    if (line.trim() === '') continue;
-    out.push(JSON.stringify(runLine(line)));
-    if (out.length >= 256) {
-      process.stdout.write(out.join('\n') + '\n');
-      out.length = 0;
-    }
+  const enqueueMode = process.argv.slice(2).includes('--enqueue');
+  let client;
+  if (enqueueMode) {
+    if (!process.env.DATABASE_URL) throw new Error('--enqueue needs DATABASE_URL');
+    const { default: pg } = await import('pg');
+    client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    client.on('notice', () => {});
+    await client.connect();
   }
-  if (out.length) process.stdout.write(out.join('\n') + '\n');
+  const out = [];
+  const flush = () => {
+    if (out.length) process.stdout.write(out.join('\n') + '\n');
+    out.length = 0;
+  };
+  const handle = async (bytes) => {
+    if (bytes.length && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
+    let line;
+    try {
+      line = utf8.decode(bytes);
+    } catch {
+      out.push(errorLine('null', 'invalid_case', '', 'not UTF-8'));
+      return;
+    }
+    if (BLANK.test(line)) return;
+    out.push(client ? await enqueueLine(client, line) : runLine(line));
+    if (out.length >= 256) flush();
+  };
+  let rest = Buffer.alloc(0);
+  for await (const chunk of process.stdin) {
+    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    let nl;
+    while ((nl = buf.indexOf(0x0a)) !== -1) {
+      await handle(buf.subarray(0, nl));
+      buf = buf.subarray(nl + 1);
+    }
+    rest = Buffer.from(buf);
+  }
+  if (rest.length) await handle(rest);
+  flush();
+  if (client) await client.end();
 }
 
-// Run as a program (also through an npm bin symlink); importing it only exports the parsers.
+// Run as a program (also through an npm bin symlink); importing it only exports the helpers.
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) await main();

@@ -82,7 +82,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
     }
     return true;
   }
-  const TEXT_DECODER_UTF8 = new TextDecoder();
+  const TEXT_DECODER_UTF8 = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
   const TEXT_ENCODER_UTF8 = new TextEncoder();
   
   function _utf8AllocateAndEncode(s, realloc, memory) {
@@ -2621,6 +2621,10 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
     let postReturn5Async;
     let postReturn6;
     let postReturn6Async;
+    let postReturn7;
+    let postReturn7Async;
+    let postReturn8;
+    let postReturn8Async;
     let core069ContractInfo;
     
     function contractInfo() {
@@ -4020,118 +4024,6 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       });
       
     }
-    let core069DefaultUniqueOpts;
-    
-    function defaultUniqueOpts() {
-      
-      const hostProvided = false;
-      getOrCreateAsyncState(0).throwIfTrapped();
-      
-      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
-        componentIdx: 0,
-        isAsync: false,
-        isManualAsync: false,
-        preserveFutureResult: false,
-        entryFnName: 'core069DefaultUniqueOpts',
-        getCallbackFn: () => null,
-        callbackFnName: null,
-        errHandling: 'none',
-        callingWasmExport: true,
-      });
-      task.setCalleeIsAsync(false);
-      
-      const started = task.enterSync();
-      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
-      
-      if (0!== null) {
-        task.setReturnMemoryIdx(0);
-        task.setReturnMemory((() => memory0)());
-      }
-      
-      
-      return _withGlobalCurrentTaskMeta({
-        taskID: task.id(),
-        componentIdx: task.componentIdx(),
-        fn: () => {
-          try {
-            
-            _debugLog('[iface="awa:enqueue/core@0.6.9", function="default-unique-opts"][Instruction::CallWasm] enter', {
-              funcName: 'default-unique-opts',
-              paramCount: 0,
-              async: false,
-              postReturn: false,
-            });
-            
-            let ret;
-            
-            try {
-              ret =  _withGlobalCurrentTaskMeta({
-                taskID: task.id(),
-                componentIdx: task.componentIdx(),
-                fn: () => core069DefaultUniqueOpts(),
-              });
-            } catch (err) {
-              
-              _debugLog('[Instruction::CallWasm] error during sync call', {
-                taskID: task.id(),
-                err,
-              });
-              getOrCreateAsyncState(0).markTrapped(err);
-              task.setErrored(err);
-              task.reject(err);
-              task.exit();
-              throw err;
-              
-            }
-            
-            var bool0 = dataView(memory0).getUint8(ret + 0, true);
-            var bool1 = dataView(memory0).getUint8(ret + 1, true);
-            let variant2;
-            switch (dataView(memory0).getUint8(ret + 8, true)) {
-              case 0: {
-                variant2 = undefined;
-                break;
-              }
-              case 1: {
-                variant2 = dataView(memory0).getBigInt64(ret + 16, true);
-                break;
-              }
-              default: {
-                throw new TypeError('invalid variant discriminant for option');
-              }
-            }
-            _debugLog('[iface="awa:enqueue/core@0.6.9", function="default-unique-opts"][Instruction::Return]', {
-              funcName: 'default-unique-opts',
-              paramCount: 1,
-              async: false,
-              postReturn: false
-            });
-            task.resolve([{
-              byQueue: bool0 == 0 ? false : (bool0 == 1 ? true : throwInvalidBool()),
-              byArgs: bool1 == 0 ? false : (bool1 == 1 ? true : throwInvalidBool()),
-              byPeriod: variant2,
-              states: clampGuest(dataView(memory0).getUint8(ret + 24, true), 0, 255),
-            }]);
-            task.exit();
-            return {
-              byQueue: bool0 == 0 ? false : (bool0 == 1 ? true : throwInvalidBool()),
-              byArgs: bool1 == 0 ? false : (bool1 == 1 ? true : throwInvalidBool()),
-              byPeriod: variant2,
-              states: clampGuest(dataView(memory0).getUint8(ret + 24, true), 0, 255),
-            };
-            
-          } catch (err) {
-            if (!task.isResolvedState()) {
-              task.setErrored(err);
-              task.reject(err);
-            }
-            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
-            throw err;
-          }
-        },
-      });
-      
-    }
     let core069Prepare;
     
     function prepare(arg0) {
@@ -4167,8 +4059,8 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            var ptr0 = realloc0(0, 0, 8, 136);
-            var {kind: v1_0, argsJson: v1_1, queue: v1_2, priority: v1_3, maxAttempts: v1_4, runAt: v1_5, metadataJson: v1_6, tags: v1_7, unique: v1_8, orderingKey: v1_9 } = arg0;
+            var ptr0 = realloc0(0, 0, 8, 192);
+            var {kind: v1_0, argsJson: v1_1, queue: v1_2, priority: v1_3, maxAttempts: v1_4, runAt: v1_5, runAtTime: v1_6, metadataJson: v1_7, tags: v1_8, unique: v1_9, orderingKey: v1_10 } = arg0;
             
             var encodeRes = _utf8AllocateAndEncode(v1_0, realloc0, memory0);
             var ptr2= encodeRes.ptr;
@@ -4210,108 +4102,161 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
             } else {
               const e = variant7;
               dataView(memory0).setInt8(ptr0 + 32, 1, true);
-              dataView(memory0).setInt32(ptr0 + 36, toInt32(e), true);
+              dataView(memory0).setBigInt64(ptr0 + 40, toInt64(e), true);
             }
             var variant8 = v1_4;
             if (variant8 === null || variant8=== undefined) {
-              dataView(memory0).setInt8(ptr0 + 40, 0, true);
+              dataView(memory0).setInt8(ptr0 + 48, 0, true);
             } else {
               const e = variant8;
-              dataView(memory0).setInt8(ptr0 + 40, 1, true);
-              dataView(memory0).setInt32(ptr0 + 44, toInt32(e), true);
+              dataView(memory0).setInt8(ptr0 + 48, 1, true);
+              dataView(memory0).setBigInt64(ptr0 + 56, toInt64(e), true);
             }
             var variant10 = v1_5;
             if (variant10 === null || variant10=== undefined) {
-              dataView(memory0).setInt8(ptr0 + 48, 0, true);
+              dataView(memory0).setInt8(ptr0 + 64, 0, true);
             } else {
               const e = variant10;
-              dataView(memory0).setInt8(ptr0 + 48, 1, true);
+              dataView(memory0).setInt8(ptr0 + 64, 1, true);
               
               var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
               var ptr9= encodeRes.ptr;
               var len9 = encodeRes.len;
               
-              dataView(memory0).setUint32(ptr0 + 56, len9, true);
-              dataView(memory0).setUint32(ptr0 + 52, ptr9, true);
+              dataView(memory0).setUint32(ptr0 + 72, len9, true);
+              dataView(memory0).setUint32(ptr0 + 68, ptr9, true);
             }
             var variant12 = v1_6;
             if (variant12 === null || variant12=== undefined) {
-              dataView(memory0).setInt8(ptr0 + 60, 0, true);
+              dataView(memory0).setInt8(ptr0 + 80, 0, true);
             } else {
               const e = variant12;
-              dataView(memory0).setInt8(ptr0 + 60, 1, true);
-              
-              var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
-              var ptr11= encodeRes.ptr;
-              var len11 = encodeRes.len;
-              
-              dataView(memory0).setUint32(ptr0 + 68, len11, true);
-              dataView(memory0).setUint32(ptr0 + 64, ptr11, true);
+              dataView(memory0).setInt8(ptr0 + 80, 1, true);
+              var {seconds: v11_0, nanos: v11_1 } = e;
+              dataView(memory0).setBigInt64(ptr0 + 88, toInt64(v11_0), true);
+              dataView(memory0).setInt32(ptr0 + 96, toUint32(v11_1), true);
             }
-            var vec14 = v1_7;
-            var len14 = vec14.length;
-            var result14 = realloc0(0, 0, 4, len14 * 8);
-            for (let i = 0; i < vec14.length; i++) {
-              const e = vec14[i];
-              const base = result14 + i * 8;
+            var variant14 = v1_7;
+            if (variant14 === null || variant14=== undefined) {
+              dataView(memory0).setInt8(ptr0 + 104, 0, true);
+            } else {
+              const e = variant14;
+              dataView(memory0).setInt8(ptr0 + 104, 1, true);
+              
               var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
               var ptr13= encodeRes.ptr;
               var len13 = encodeRes.len;
               
-              dataView(memory0).setUint32(base + 4, len13, true);
-              dataView(memory0).setUint32(base + 0, ptr13, true);
+              dataView(memory0).setUint32(ptr0 + 112, len13, true);
+              dataView(memory0).setUint32(ptr0 + 108, ptr13, true);
             }
-            dataView(memory0).setUint32(ptr0 + 76, len14, true);
-            dataView(memory0).setUint32(ptr0 + 72, result14, true);
-            var variant17 = v1_8;
-            if (variant17 === null || variant17=== undefined) {
-              dataView(memory0).setInt8(ptr0 + 80, 0, true);
-            } else {
-              const e = variant17;
-              dataView(memory0).setInt8(ptr0 + 80, 1, true);
-              var {byQueue: v15_0, byArgs: v15_1, byPeriod: v15_2, states: v15_3 } = e;
-              dataView(memory0).setInt8(ptr0 + 88, v15_0 ? 1 : 0, true);
-              dataView(memory0).setInt8(ptr0 + 89, v15_1 ? 1 : 0, true);
-              var variant16 = v15_2;
-              if (variant16 === null || variant16=== undefined) {
-                dataView(memory0).setInt8(ptr0 + 96, 0, true);
-              } else {
-                const e = variant16;
-                dataView(memory0).setInt8(ptr0 + 96, 1, true);
-                dataView(memory0).setBigInt64(ptr0 + 104, toInt64(e), true);
-              }
-              dataView(memory0).setInt8(ptr0 + 112, toUint8(v15_3), true);
-            }
-            var variant19 = v1_9;
-            if (variant19 === null || variant19=== undefined) {
-              dataView(memory0).setInt8(ptr0 + 120, 0, true);
-            } else {
-              const e = variant19;
-              dataView(memory0).setInt8(ptr0 + 120, 1, true);
-              var val18 = e;
-              var len18 = Array.isArray(val18) ? val18.length : val18.byteLength;
-              var ptr18 = realloc0(0, 0, 1, len18 * 1);
+            var vec16 = v1_8;
+            var len16 = vec16.length;
+            var result16 = realloc0(0, 0, 4, len16 * 8);
+            for (let i = 0; i < vec16.length; i++) {
+              const e = vec16[i];
+              const base = result16 + i * 8;
+              var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+              var ptr15= encodeRes.ptr;
+              var len15 = encodeRes.len;
               
-              let valData18;
-              const valLenBytes18 = len18 * 1;
-              if (Array.isArray(val18)) {
+              dataView(memory0).setUint32(base + 4, len15, true);
+              dataView(memory0).setUint32(base + 0, ptr15, true);
+            }
+            dataView(memory0).setUint32(ptr0 + 120, len16, true);
+            dataView(memory0).setUint32(ptr0 + 116, result16, true);
+            var variant25 = v1_9;
+            if (variant25 === null || variant25=== undefined) {
+              dataView(memory0).setInt8(ptr0 + 128, 0, true);
+            } else {
+              const e = variant25;
+              dataView(memory0).setInt8(ptr0 + 128, 1, true);
+              var {byQueue: v17_0, byArgs: v17_1, byPeriod: v17_2, states: v17_3, stateNames: v17_4 } = e;
+              var variant18 = v17_0;
+              if (variant18 === null || variant18=== undefined) {
+                dataView(memory0).setInt8(ptr0 + 136, 0, true);
+              } else {
+                const e = variant18;
+                dataView(memory0).setInt8(ptr0 + 136, 1, true);
+                dataView(memory0).setInt8(ptr0 + 137, e ? 1 : 0, true);
+              }
+              var variant19 = v17_1;
+              if (variant19 === null || variant19=== undefined) {
+                dataView(memory0).setInt8(ptr0 + 138, 0, true);
+              } else {
+                const e = variant19;
+                dataView(memory0).setInt8(ptr0 + 138, 1, true);
+                dataView(memory0).setInt8(ptr0 + 139, e ? 1 : 0, true);
+              }
+              var variant20 = v17_2;
+              if (variant20 === null || variant20=== undefined) {
+                dataView(memory0).setInt8(ptr0 + 144, 0, true);
+              } else {
+                const e = variant20;
+                dataView(memory0).setInt8(ptr0 + 144, 1, true);
+                dataView(memory0).setBigInt64(ptr0 + 152, toInt64(e), true);
+              }
+              var variant21 = v17_3;
+              if (variant21 === null || variant21=== undefined) {
+                dataView(memory0).setInt8(ptr0 + 160, 0, true);
+              } else {
+                const e = variant21;
+                dataView(memory0).setInt8(ptr0 + 160, 1, true);
+                dataView(memory0).setInt8(ptr0 + 161, toUint8(e), true);
+              }
+              var variant24 = v17_4;
+              if (variant24 === null || variant24=== undefined) {
+                dataView(memory0).setInt8(ptr0 + 164, 0, true);
+              } else {
+                const e = variant24;
+                dataView(memory0).setInt8(ptr0 + 164, 1, true);
+                var vec23 = e;
+                var len23 = vec23.length;
+                var result23 = realloc0(0, 0, 4, len23 * 8);
+                for (let i = 0; i < vec23.length; i++) {
+                  const e = vec23[i];
+                  const base = result23 + i * 8;
+                  var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                  var ptr22= encodeRes.ptr;
+                  var len22 = encodeRes.len;
+                  
+                  dataView(memory0).setUint32(base + 4, len22, true);
+                  dataView(memory0).setUint32(base + 0, ptr22, true);
+                }
+                dataView(memory0).setUint32(ptr0 + 172, len23, true);
+                dataView(memory0).setUint32(ptr0 + 168, result23, true);
+              }
+            }
+            var variant27 = v1_10;
+            if (variant27 === null || variant27=== undefined) {
+              dataView(memory0).setInt8(ptr0 + 176, 0, true);
+            } else {
+              const e = variant27;
+              dataView(memory0).setInt8(ptr0 + 176, 1, true);
+              var val26 = e;
+              var len26 = Array.isArray(val26) ? val26.length : val26.byteLength;
+              var ptr26 = realloc0(0, 0, 1, len26 * 1);
+              
+              let valData26;
+              const valLenBytes26 = len26 * 1;
+              if (Array.isArray(val26)) {
                 // Regular array likely containing numbers, write values to memory
                 let offset = 0;
-                const dv18 = new DataView(memory0.buffer);
-                for (const v of val18) {
+                const dv26 = new DataView(memory0.buffer);
+                for (const v of val26) {
                   _requireValidNumericPrimitive.bind(null, 'u8')(v);
-                  dv18.setUint8(ptr18+ offset, v, true);
+                  dv26.setUint8(ptr26+ offset, v, true);
                   offset += 1;
                 }
               } else {
                 // TypedArray / ArrayBuffer-like, direct copy
-                valData18 = new Uint8Array(val18.buffer || val18, val18.byteOffset, valLenBytes18);
-                const out18 = new Uint8Array(memory0.buffer, ptr18, valLenBytes18);
-                out18.set(valData18);
+                valData26 = new Uint8Array(val26.buffer || val26, val26.byteOffset, valLenBytes26);
+                const out26 = new Uint8Array(memory0.buffer, ptr26, valLenBytes26);
+                out26.set(valData26);
               }
               
-              dataView(memory0).setUint32(ptr0 + 128, len18, true);
-              dataView(memory0).setUint32(ptr0 + 124, ptr18, true);
+              dataView(memory0).setUint32(ptr0 + 184, len26, true);
+              dataView(memory0).setUint32(ptr0 + 180, ptr26, true);
             }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="prepare"][Instruction::CallWasm] enter', {
               funcName: 'prepare',
@@ -4342,140 +4287,166 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant38;
+            let variant49;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var ptr20 = dataView(memory0).getUint32(ret + 4, true);
-                var len20 = dataView(memory0).getUint32(ret + 8, true);
-                var result20 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr20, len20));
-                var ptr21 = dataView(memory0).getUint32(ret + 12, true);
-                var len21 = dataView(memory0).getUint32(ret + 16, true);
-                var result21 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr21, len21));
-                var ptr22 = dataView(memory0).getUint32(ret + 20, true);
-                var len22 = dataView(memory0).getUint32(ret + 24, true);
-                var result22 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr22, len22));
-                var ptr23 = dataView(memory0).getUint32(ret + 28, true);
-                var len23 = dataView(memory0).getUint32(ret + 32, true);
-                var result23 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr23, len23));
-                let variant25;
+                var ptr28 = dataView(memory0).getUint32(ret + 4, true);
+                var len28 = dataView(memory0).getUint32(ret + 8, true);
+                var result28 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr28, len28));
+                var ptr29 = dataView(memory0).getUint32(ret + 12, true);
+                var len29 = dataView(memory0).getUint32(ret + 16, true);
+                var result29 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr29, len29));
+                var ptr30 = dataView(memory0).getUint32(ret + 20, true);
+                var len30 = dataView(memory0).getUint32(ret + 24, true);
+                var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
+                var ptr31 = dataView(memory0).getUint32(ret + 28, true);
+                var len31 = dataView(memory0).getUint32(ret + 32, true);
+                var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
+                let variant33;
                 switch (dataView(memory0).getUint8(ret + 40, true)) {
                   case 0: {
-                    variant25 = undefined;
+                    variant33 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr24 = dataView(memory0).getUint32(ret + 44, true);
-                    var len24 = dataView(memory0).getUint32(ret + 48, true);
-                    var result24 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr24, len24));
-                    variant25 = result24;
+                    var ptr32 = dataView(memory0).getUint32(ret + 44, true);
+                    var len32 = dataView(memory0).getUint32(ret + 48, true);
+                    var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
+                    variant33 = result32;
                     break;
                   }
                   default: {
                     throw new TypeError('invalid variant discriminant for option');
                   }
                 }
-                var ptr26 = dataView(memory0).getUint32(ret + 52, true);
-                var len26 = dataView(memory0).getUint32(ret + 56, true);
-                var result26 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr26, len26));
-                var len28 = dataView(memory0).getUint32(ret + 64, true);
-                var base28 = dataView(memory0).getUint32(ret + 60, true);
-                if (base28 % 4 !== 0) throw new TypeError(`list pointer [${base28}] is not aligned to 4`);
-                var result28 = [];
-                for (let i = 0; i < len28; i++) {
-                  const base = base28 + i * 8;
-                  var ptr27 = dataView(memory0).getUint32(base + 0, true);
-                  var len27 = dataView(memory0).getUint32(base + 4, true);
-                  var result27 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr27, len27));
-                  result28.push(result27);
+                var ptr34 = dataView(memory0).getUint32(ret + 52, true);
+                var len34 = dataView(memory0).getUint32(ret + 56, true);
+                var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
+                var len36 = dataView(memory0).getUint32(ret + 64, true);
+                var base36 = dataView(memory0).getUint32(ret + 60, true);
+                if (base36 % 4 !== 0) throw new TypeError(`list pointer [${base36}] is not aligned to 4`);
+                var result36 = [];
+                for (let i = 0; i < len36; i++) {
+                  const base = base36 + i * 8;
+                  var ptr35 = dataView(memory0).getUint32(base + 0, true);
+                  var len35 = dataView(memory0).getUint32(base + 4, true);
+                  var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
+                  result36.push(result35);
                 }
-                let variant30;
+                let variant38;
                 switch (dataView(memory0).getUint8(ret + 68, true)) {
                   case 0: {
-                    variant30 = undefined;
+                    variant38 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr29 = dataView(memory0).getUint32(ret + 72, true);
-                    var len29 = dataView(memory0).getUint32(ret + 76, true);
-                    if (ptr29 % 1 !== 0) throw new TypeError(`list pointer [${ptr29}] is not aligned to 1`);
-                    var result29 = new Uint8Array(memory0.buffer.slice(ptr29, ptr29 + len29 * 1));
-                    variant30 = result29;
+                    var ptr37 = dataView(memory0).getUint32(ret + 72, true);
+                    var len37 = dataView(memory0).getUint32(ret + 76, true);
+                    if (ptr37 % 1 !== 0) throw new TypeError(`list pointer [${ptr37}] is not aligned to 1`);
+                    var result37 = new Uint8Array(memory0.buffer.slice(ptr37, ptr37 + len37 * 1));
+                    variant38 = result37;
                     break;
                   }
                   default: {
                     throw new TypeError('invalid variant discriminant for option');
                   }
                 }
-                let variant32;
+                let variant40;
                 switch (dataView(memory0).getUint8(ret + 80, true)) {
                   case 0: {
-                    variant32 = undefined;
+                    variant40 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr31 = dataView(memory0).getUint32(ret + 84, true);
-                    var len31 = dataView(memory0).getUint32(ret + 88, true);
-                    var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
-                    variant32 = result31;
+                    var ptr39 = dataView(memory0).getUint32(ret + 84, true);
+                    var len39 = dataView(memory0).getUint32(ret + 88, true);
+                    var result39 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr39, len39));
+                    variant40 = result39;
                     break;
                   }
                   default: {
                     throw new TypeError('invalid variant discriminant for option');
                   }
                 }
-                let variant34;
+                let variant42;
                 switch (dataView(memory0).getUint8(ret + 92, true)) {
                   case 0: {
-                    variant34 = undefined;
+                    variant42 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr33 = dataView(memory0).getUint32(ret + 96, true);
-                    var len33 = dataView(memory0).getUint32(ret + 100, true);
-                    if (ptr33 % 1 !== 0) throw new TypeError(`list pointer [${ptr33}] is not aligned to 1`);
-                    var result33 = new Uint8Array(memory0.buffer.slice(ptr33, ptr33 + len33 * 1));
-                    variant34 = result33;
+                    var ptr41 = dataView(memory0).getUint32(ret + 96, true);
+                    var len41 = dataView(memory0).getUint32(ret + 100, true);
+                    if (ptr41 % 1 !== 0) throw new TypeError(`list pointer [${ptr41}] is not aligned to 1`);
+                    var result41 = new Uint8Array(memory0.buffer.slice(ptr41, ptr41 + len41 * 1));
+                    variant42 = result41;
                     break;
                   }
                   default: {
                     throw new TypeError('invalid variant discriminant for option');
                   }
                 }
-                variant38= {
+                var len45 = dataView(memory0).getUint32(ret + 108, true);
+                var base45 = dataView(memory0).getUint32(ret + 104, true);
+                if (base45 % 4 !== 0) throw new TypeError(`list pointer [${base45}] is not aligned to 4`);
+                var result45 = [];
+                for (let i = 0; i < len45; i++) {
+                  const base = base45 + i * 12;
+                  let variant44;
+                  switch (dataView(memory0).getUint8(base + 0, true)) {
+                    case 0: {
+                      variant44 = undefined;
+                      break;
+                    }
+                    case 1: {
+                      var ptr43 = dataView(memory0).getUint32(base + 4, true);
+                      var len43 = dataView(memory0).getUint32(base + 8, true);
+                      var result43 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr43, len43));
+                      variant44 = result43;
+                      break;
+                    }
+                    default: {
+                      throw new TypeError('invalid variant discriminant for option');
+                    }
+                  }
+                  result45.push(variant44);
+                }
+                variant49= {
                   tag: 'ok',
                   val: {
-                    kind: result20,
-                    queue: result21,
-                    argsJson: result22,
-                    state: result23,
+                    kind: result28,
+                    queue: result29,
+                    argsJson: result30,
+                    state: result31,
                     priority: clampGuest(dataView(memory0).getInt16(ret + 36, true), -32768, 32767),
                     maxAttempts: clampGuest(dataView(memory0).getInt16(ret + 38, true), -32768, 32767),
-                    runAt: variant25,
-                    metadataJson: result26,
-                    tags: result28,
-                    uniqueKey: variant30,
-                    uniqueStates: variant32,
-                    orderingKey: variant34,
+                    runAt: variant33,
+                    metadataJson: result34,
+                    tags: result36,
+                    uniqueKey: variant38,
+                    uniqueStates: variant40,
+                    orderingKey: variant42,
+                    binds: result45,
                   }
                 };
                 break;
               }
               case 1: {
-                var ptr35 = dataView(memory0).getUint32(ret + 4, true);
-                var len35 = dataView(memory0).getUint32(ret + 8, true);
-                var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
-                var ptr36 = dataView(memory0).getUint32(ret + 12, true);
-                var len36 = dataView(memory0).getUint32(ret + 16, true);
-                var result36 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr36, len36));
-                var ptr37 = dataView(memory0).getUint32(ret + 20, true);
-                var len37 = dataView(memory0).getUint32(ret + 24, true);
-                var result37 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr37, len37));
-                variant38= {
+                var ptr46 = dataView(memory0).getUint32(ret + 4, true);
+                var len46 = dataView(memory0).getUint32(ret + 8, true);
+                var result46 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr46, len46));
+                var ptr47 = dataView(memory0).getUint32(ret + 12, true);
+                var len47 = dataView(memory0).getUint32(ret + 16, true);
+                var result47 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr47, len47));
+                var ptr48 = dataView(memory0).getUint32(ret + 20, true);
+                var len48 = dataView(memory0).getUint32(ret + 24, true);
+                var result48 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr48, len48));
+                variant49= {
                   tag: 'err',
                   val: {
-                    code: result35,
-                    field: result36,
-                    message: result37,
+                    code: result46,
+                    field: result47,
+                    message: result48,
                   }
                 };
                 break;
@@ -4490,7 +4461,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               async: false,
               postReturn: true
             });
-            const retCopy = variant38;
+            const retCopy = variant49;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);
@@ -4554,12 +4525,12 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            var vec19 = arg0;
-            var len19 = vec19.length;
-            var result19 = realloc0(0, 0, 8, len19 * 136);
-            for (let i = 0; i < vec19.length; i++) {
-              const e = vec19[i];
-              const base = result19 + i * 136;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, metadataJson: v0_6, tags: v0_7, unique: v0_8, orderingKey: v0_9 } = e;
+            var vec27 = arg0;
+            var len27 = vec27.length;
+            var result27 = realloc0(0, 0, 8, len27 * 192);
+            for (let i = 0; i < vec27.length; i++) {
+              const e = vec27[i];
+              const base = result27 + i * 192;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10 } = e;
               
               var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
               var ptr1= encodeRes.ptr;
@@ -4601,108 +4572,161 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               } else {
                 const e = variant6;
                 dataView(memory0).setInt8(base + 32, 1, true);
-                dataView(memory0).setInt32(base + 36, toInt32(e), true);
+                dataView(memory0).setBigInt64(base + 40, toInt64(e), true);
               }
               var variant7 = v0_4;
               if (variant7 === null || variant7=== undefined) {
-                dataView(memory0).setInt8(base + 40, 0, true);
+                dataView(memory0).setInt8(base + 48, 0, true);
               } else {
                 const e = variant7;
-                dataView(memory0).setInt8(base + 40, 1, true);
-                dataView(memory0).setInt32(base + 44, toInt32(e), true);
+                dataView(memory0).setInt8(base + 48, 1, true);
+                dataView(memory0).setBigInt64(base + 56, toInt64(e), true);
               }
               var variant9 = v0_5;
               if (variant9 === null || variant9=== undefined) {
-                dataView(memory0).setInt8(base + 48, 0, true);
+                dataView(memory0).setInt8(base + 64, 0, true);
               } else {
                 const e = variant9;
-                dataView(memory0).setInt8(base + 48, 1, true);
+                dataView(memory0).setInt8(base + 64, 1, true);
                 
                 var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
                 var ptr8= encodeRes.ptr;
                 var len8 = encodeRes.len;
                 
-                dataView(memory0).setUint32(base + 56, len8, true);
-                dataView(memory0).setUint32(base + 52, ptr8, true);
+                dataView(memory0).setUint32(base + 72, len8, true);
+                dataView(memory0).setUint32(base + 68, ptr8, true);
               }
               var variant11 = v0_6;
               if (variant11 === null || variant11=== undefined) {
-                dataView(memory0).setInt8(base + 60, 0, true);
+                dataView(memory0).setInt8(base + 80, 0, true);
               } else {
                 const e = variant11;
-                dataView(memory0).setInt8(base + 60, 1, true);
-                
-                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
-                var ptr10= encodeRes.ptr;
-                var len10 = encodeRes.len;
-                
-                dataView(memory0).setUint32(base + 68, len10, true);
-                dataView(memory0).setUint32(base + 64, ptr10, true);
+                dataView(memory0).setInt8(base + 80, 1, true);
+                var {seconds: v10_0, nanos: v10_1 } = e;
+                dataView(memory0).setBigInt64(base + 88, toInt64(v10_0), true);
+                dataView(memory0).setInt32(base + 96, toUint32(v10_1), true);
               }
-              var vec13 = v0_7;
-              var len13 = vec13.length;
-              var result13 = realloc0(0, 0, 4, len13 * 8);
-              for (let i = 0; i < vec13.length; i++) {
-                const e = vec13[i];
-                const base = result13 + i * 8;
+              var variant13 = v0_7;
+              if (variant13 === null || variant13=== undefined) {
+                dataView(memory0).setInt8(base + 104, 0, true);
+              } else {
+                const e = variant13;
+                dataView(memory0).setInt8(base + 104, 1, true);
+                
                 var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
                 var ptr12= encodeRes.ptr;
                 var len12 = encodeRes.len;
                 
-                dataView(memory0).setUint32(base + 4, len12, true);
-                dataView(memory0).setUint32(base + 0, ptr12, true);
+                dataView(memory0).setUint32(base + 112, len12, true);
+                dataView(memory0).setUint32(base + 108, ptr12, true);
               }
-              dataView(memory0).setUint32(base + 76, len13, true);
-              dataView(memory0).setUint32(base + 72, result13, true);
-              var variant16 = v0_8;
-              if (variant16 === null || variant16=== undefined) {
-                dataView(memory0).setInt8(base + 80, 0, true);
-              } else {
-                const e = variant16;
-                dataView(memory0).setInt8(base + 80, 1, true);
-                var {byQueue: v14_0, byArgs: v14_1, byPeriod: v14_2, states: v14_3 } = e;
-                dataView(memory0).setInt8(base + 88, v14_0 ? 1 : 0, true);
-                dataView(memory0).setInt8(base + 89, v14_1 ? 1 : 0, true);
-                var variant15 = v14_2;
-                if (variant15 === null || variant15=== undefined) {
-                  dataView(memory0).setInt8(base + 96, 0, true);
-                } else {
-                  const e = variant15;
-                  dataView(memory0).setInt8(base + 96, 1, true);
-                  dataView(memory0).setBigInt64(base + 104, toInt64(e), true);
-                }
-                dataView(memory0).setInt8(base + 112, toUint8(v14_3), true);
-              }
-              var variant18 = v0_9;
-              if (variant18 === null || variant18=== undefined) {
-                dataView(memory0).setInt8(base + 120, 0, true);
-              } else {
-                const e = variant18;
-                dataView(memory0).setInt8(base + 120, 1, true);
-                var val17 = e;
-                var len17 = Array.isArray(val17) ? val17.length : val17.byteLength;
-                var ptr17 = realloc0(0, 0, 1, len17 * 1);
+              var vec15 = v0_8;
+              var len15 = vec15.length;
+              var result15 = realloc0(0, 0, 4, len15 * 8);
+              for (let i = 0; i < vec15.length; i++) {
+                const e = vec15[i];
+                const base = result15 + i * 8;
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr14= encodeRes.ptr;
+                var len14 = encodeRes.len;
                 
-                let valData17;
-                const valLenBytes17 = len17 * 1;
-                if (Array.isArray(val17)) {
+                dataView(memory0).setUint32(base + 4, len14, true);
+                dataView(memory0).setUint32(base + 0, ptr14, true);
+              }
+              dataView(memory0).setUint32(base + 120, len15, true);
+              dataView(memory0).setUint32(base + 116, result15, true);
+              var variant24 = v0_9;
+              if (variant24 === null || variant24=== undefined) {
+                dataView(memory0).setInt8(base + 128, 0, true);
+              } else {
+                const e = variant24;
+                dataView(memory0).setInt8(base + 128, 1, true);
+                var {byQueue: v16_0, byArgs: v16_1, byPeriod: v16_2, states: v16_3, stateNames: v16_4 } = e;
+                var variant17 = v16_0;
+                if (variant17 === null || variant17=== undefined) {
+                  dataView(memory0).setInt8(base + 136, 0, true);
+                } else {
+                  const e = variant17;
+                  dataView(memory0).setInt8(base + 136, 1, true);
+                  dataView(memory0).setInt8(base + 137, e ? 1 : 0, true);
+                }
+                var variant18 = v16_1;
+                if (variant18 === null || variant18=== undefined) {
+                  dataView(memory0).setInt8(base + 138, 0, true);
+                } else {
+                  const e = variant18;
+                  dataView(memory0).setInt8(base + 138, 1, true);
+                  dataView(memory0).setInt8(base + 139, e ? 1 : 0, true);
+                }
+                var variant19 = v16_2;
+                if (variant19 === null || variant19=== undefined) {
+                  dataView(memory0).setInt8(base + 144, 0, true);
+                } else {
+                  const e = variant19;
+                  dataView(memory0).setInt8(base + 144, 1, true);
+                  dataView(memory0).setBigInt64(base + 152, toInt64(e), true);
+                }
+                var variant20 = v16_3;
+                if (variant20 === null || variant20=== undefined) {
+                  dataView(memory0).setInt8(base + 160, 0, true);
+                } else {
+                  const e = variant20;
+                  dataView(memory0).setInt8(base + 160, 1, true);
+                  dataView(memory0).setInt8(base + 161, toUint8(e), true);
+                }
+                var variant23 = v16_4;
+                if (variant23 === null || variant23=== undefined) {
+                  dataView(memory0).setInt8(base + 164, 0, true);
+                } else {
+                  const e = variant23;
+                  dataView(memory0).setInt8(base + 164, 1, true);
+                  var vec22 = e;
+                  var len22 = vec22.length;
+                  var result22 = realloc0(0, 0, 4, len22 * 8);
+                  for (let i = 0; i < vec22.length; i++) {
+                    const e = vec22[i];
+                    const base = result22 + i * 8;
+                    var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                    var ptr21= encodeRes.ptr;
+                    var len21 = encodeRes.len;
+                    
+                    dataView(memory0).setUint32(base + 4, len21, true);
+                    dataView(memory0).setUint32(base + 0, ptr21, true);
+                  }
+                  dataView(memory0).setUint32(base + 172, len22, true);
+                  dataView(memory0).setUint32(base + 168, result22, true);
+                }
+              }
+              var variant26 = v0_10;
+              if (variant26 === null || variant26=== undefined) {
+                dataView(memory0).setInt8(base + 176, 0, true);
+              } else {
+                const e = variant26;
+                dataView(memory0).setInt8(base + 176, 1, true);
+                var val25 = e;
+                var len25 = Array.isArray(val25) ? val25.length : val25.byteLength;
+                var ptr25 = realloc0(0, 0, 1, len25 * 1);
+                
+                let valData25;
+                const valLenBytes25 = len25 * 1;
+                if (Array.isArray(val25)) {
                   // Regular array likely containing numbers, write values to memory
                   let offset = 0;
-                  const dv17 = new DataView(memory0.buffer);
-                  for (const v of val17) {
+                  const dv25 = new DataView(memory0.buffer);
+                  for (const v of val25) {
                     _requireValidNumericPrimitive.bind(null, 'u8')(v);
-                    dv17.setUint8(ptr17+ offset, v, true);
+                    dv25.setUint8(ptr25+ offset, v, true);
                     offset += 1;
                   }
                 } else {
                   // TypedArray / ArrayBuffer-like, direct copy
-                  valData17 = new Uint8Array(val17.buffer || val17, val17.byteOffset, valLenBytes17);
-                  const out17 = new Uint8Array(memory0.buffer, ptr17, valLenBytes17);
-                  out17.set(valData17);
+                  valData25 = new Uint8Array(val25.buffer || val25, val25.byteOffset, valLenBytes25);
+                  const out25 = new Uint8Array(memory0.buffer, ptr25, valLenBytes25);
+                  out25.set(valData25);
                 }
                 
-                dataView(memory0).setUint32(base + 128, len17, true);
-                dataView(memory0).setUint32(base + 124, ptr17, true);
+                dataView(memory0).setUint32(base + 184, len25, true);
+                dataView(memory0).setUint32(base + 180, ptr25, true);
               }
             }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="prepare-many"][Instruction::CallWasm] enter', {
@@ -4718,7 +4742,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               ret =  _withGlobalCurrentTaskMeta({
                 taskID: task.id(),
                 componentIdx: task.componentIdx(),
-                fn: () => core069PrepareMany(result19, len19),
+                fn: () => core069PrepareMany(result27, len27),
               });
             } catch (err) {
               
@@ -4734,148 +4758,174 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant39;
+            let variant50;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var len35 = dataView(memory0).getUint32(ret + 8, true);
-                var base35 = dataView(memory0).getUint32(ret + 4, true);
-                if (base35 % 4 !== 0) throw new TypeError(`list pointer [${base35}] is not aligned to 4`);
-                var result35 = [];
-                for (let i = 0; i < len35; i++) {
-                  const base = base35 + i * 100;
-                  var ptr20 = dataView(memory0).getUint32(base + 0, true);
-                  var len20 = dataView(memory0).getUint32(base + 4, true);
-                  var result20 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr20, len20));
-                  var ptr21 = dataView(memory0).getUint32(base + 8, true);
-                  var len21 = dataView(memory0).getUint32(base + 12, true);
-                  var result21 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr21, len21));
-                  var ptr22 = dataView(memory0).getUint32(base + 16, true);
-                  var len22 = dataView(memory0).getUint32(base + 20, true);
-                  var result22 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr22, len22));
-                  var ptr23 = dataView(memory0).getUint32(base + 24, true);
-                  var len23 = dataView(memory0).getUint32(base + 28, true);
-                  var result23 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr23, len23));
-                  let variant25;
+                var len46 = dataView(memory0).getUint32(ret + 8, true);
+                var base46 = dataView(memory0).getUint32(ret + 4, true);
+                if (base46 % 4 !== 0) throw new TypeError(`list pointer [${base46}] is not aligned to 4`);
+                var result46 = [];
+                for (let i = 0; i < len46; i++) {
+                  const base = base46 + i * 108;
+                  var ptr28 = dataView(memory0).getUint32(base + 0, true);
+                  var len28 = dataView(memory0).getUint32(base + 4, true);
+                  var result28 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr28, len28));
+                  var ptr29 = dataView(memory0).getUint32(base + 8, true);
+                  var len29 = dataView(memory0).getUint32(base + 12, true);
+                  var result29 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr29, len29));
+                  var ptr30 = dataView(memory0).getUint32(base + 16, true);
+                  var len30 = dataView(memory0).getUint32(base + 20, true);
+                  var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
+                  var ptr31 = dataView(memory0).getUint32(base + 24, true);
+                  var len31 = dataView(memory0).getUint32(base + 28, true);
+                  var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
+                  let variant33;
                   switch (dataView(memory0).getUint8(base + 36, true)) {
                     case 0: {
-                      variant25 = undefined;
+                      variant33 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr24 = dataView(memory0).getUint32(base + 40, true);
-                      var len24 = dataView(memory0).getUint32(base + 44, true);
-                      var result24 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr24, len24));
-                      variant25 = result24;
+                      var ptr32 = dataView(memory0).getUint32(base + 40, true);
+                      var len32 = dataView(memory0).getUint32(base + 44, true);
+                      var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
+                      variant33 = result32;
                       break;
                     }
                     default: {
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  var ptr26 = dataView(memory0).getUint32(base + 48, true);
-                  var len26 = dataView(memory0).getUint32(base + 52, true);
-                  var result26 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr26, len26));
-                  var len28 = dataView(memory0).getUint32(base + 60, true);
-                  var base28 = dataView(memory0).getUint32(base + 56, true);
-                  if (base28 % 4 !== 0) throw new TypeError(`list pointer [${base28}] is not aligned to 4`);
-                  var result28 = [];
-                  for (let i = 0; i < len28; i++) {
-                    const base = base28 + i * 8;
-                    var ptr27 = dataView(memory0).getUint32(base + 0, true);
-                    var len27 = dataView(memory0).getUint32(base + 4, true);
-                    var result27 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr27, len27));
-                    result28.push(result27);
+                  var ptr34 = dataView(memory0).getUint32(base + 48, true);
+                  var len34 = dataView(memory0).getUint32(base + 52, true);
+                  var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
+                  var len36 = dataView(memory0).getUint32(base + 60, true);
+                  var base36 = dataView(memory0).getUint32(base + 56, true);
+                  if (base36 % 4 !== 0) throw new TypeError(`list pointer [${base36}] is not aligned to 4`);
+                  var result36 = [];
+                  for (let i = 0; i < len36; i++) {
+                    const base = base36 + i * 8;
+                    var ptr35 = dataView(memory0).getUint32(base + 0, true);
+                    var len35 = dataView(memory0).getUint32(base + 4, true);
+                    var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
+                    result36.push(result35);
                   }
-                  let variant30;
+                  let variant38;
                   switch (dataView(memory0).getUint8(base + 64, true)) {
                     case 0: {
-                      variant30 = undefined;
+                      variant38 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr29 = dataView(memory0).getUint32(base + 68, true);
-                      var len29 = dataView(memory0).getUint32(base + 72, true);
-                      if (ptr29 % 1 !== 0) throw new TypeError(`list pointer [${ptr29}] is not aligned to 1`);
-                      var result29 = new Uint8Array(memory0.buffer.slice(ptr29, ptr29 + len29 * 1));
-                      variant30 = result29;
+                      var ptr37 = dataView(memory0).getUint32(base + 68, true);
+                      var len37 = dataView(memory0).getUint32(base + 72, true);
+                      if (ptr37 % 1 !== 0) throw new TypeError(`list pointer [${ptr37}] is not aligned to 1`);
+                      var result37 = new Uint8Array(memory0.buffer.slice(ptr37, ptr37 + len37 * 1));
+                      variant38 = result37;
                       break;
                     }
                     default: {
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  let variant32;
+                  let variant40;
                   switch (dataView(memory0).getUint8(base + 76, true)) {
                     case 0: {
-                      variant32 = undefined;
+                      variant40 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr31 = dataView(memory0).getUint32(base + 80, true);
-                      var len31 = dataView(memory0).getUint32(base + 84, true);
-                      var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
-                      variant32 = result31;
+                      var ptr39 = dataView(memory0).getUint32(base + 80, true);
+                      var len39 = dataView(memory0).getUint32(base + 84, true);
+                      var result39 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr39, len39));
+                      variant40 = result39;
                       break;
                     }
                     default: {
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  let variant34;
+                  let variant42;
                   switch (dataView(memory0).getUint8(base + 88, true)) {
                     case 0: {
-                      variant34 = undefined;
+                      variant42 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr33 = dataView(memory0).getUint32(base + 92, true);
-                      var len33 = dataView(memory0).getUint32(base + 96, true);
-                      if (ptr33 % 1 !== 0) throw new TypeError(`list pointer [${ptr33}] is not aligned to 1`);
-                      var result33 = new Uint8Array(memory0.buffer.slice(ptr33, ptr33 + len33 * 1));
-                      variant34 = result33;
+                      var ptr41 = dataView(memory0).getUint32(base + 92, true);
+                      var len41 = dataView(memory0).getUint32(base + 96, true);
+                      if (ptr41 % 1 !== 0) throw new TypeError(`list pointer [${ptr41}] is not aligned to 1`);
+                      var result41 = new Uint8Array(memory0.buffer.slice(ptr41, ptr41 + len41 * 1));
+                      variant42 = result41;
                       break;
                     }
                     default: {
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  result35.push({
-                    kind: result20,
-                    queue: result21,
-                    argsJson: result22,
-                    state: result23,
+                  var len45 = dataView(memory0).getUint32(base + 104, true);
+                  var base45 = dataView(memory0).getUint32(base + 100, true);
+                  if (base45 % 4 !== 0) throw new TypeError(`list pointer [${base45}] is not aligned to 4`);
+                  var result45 = [];
+                  for (let i = 0; i < len45; i++) {
+                    const base = base45 + i * 12;
+                    let variant44;
+                    switch (dataView(memory0).getUint8(base + 0, true)) {
+                      case 0: {
+                        variant44 = undefined;
+                        break;
+                      }
+                      case 1: {
+                        var ptr43 = dataView(memory0).getUint32(base + 4, true);
+                        var len43 = dataView(memory0).getUint32(base + 8, true);
+                        var result43 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr43, len43));
+                        variant44 = result43;
+                        break;
+                      }
+                      default: {
+                        throw new TypeError('invalid variant discriminant for option');
+                      }
+                    }
+                    result45.push(variant44);
+                  }
+                  result46.push({
+                    kind: result28,
+                    queue: result29,
+                    argsJson: result30,
+                    state: result31,
                     priority: clampGuest(dataView(memory0).getInt16(base + 32, true), -32768, 32767),
                     maxAttempts: clampGuest(dataView(memory0).getInt16(base + 34, true), -32768, 32767),
-                    runAt: variant25,
-                    metadataJson: result26,
-                    tags: result28,
-                    uniqueKey: variant30,
-                    uniqueStates: variant32,
-                    orderingKey: variant34,
+                    runAt: variant33,
+                    metadataJson: result34,
+                    tags: result36,
+                    uniqueKey: variant38,
+                    uniqueStates: variant40,
+                    orderingKey: variant42,
+                    binds: result45,
                   });
                 }
-                variant39= {
+                variant50= {
                   tag: 'ok',
-                  val: result35
+                  val: result46
                 };
                 break;
               }
               case 1: {
-                var ptr36 = dataView(memory0).getUint32(ret + 4, true);
-                var len36 = dataView(memory0).getUint32(ret + 8, true);
-                var result36 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr36, len36));
-                var ptr37 = dataView(memory0).getUint32(ret + 12, true);
-                var len37 = dataView(memory0).getUint32(ret + 16, true);
-                var result37 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr37, len37));
-                var ptr38 = dataView(memory0).getUint32(ret + 20, true);
-                var len38 = dataView(memory0).getUint32(ret + 24, true);
-                var result38 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr38, len38));
-                variant39= {
+                var ptr47 = dataView(memory0).getUint32(ret + 4, true);
+                var len47 = dataView(memory0).getUint32(ret + 8, true);
+                var result47 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr47, len47));
+                var ptr48 = dataView(memory0).getUint32(ret + 12, true);
+                var len48 = dataView(memory0).getUint32(ret + 16, true);
+                var result48 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr48, len48));
+                var ptr49 = dataView(memory0).getUint32(ret + 20, true);
+                var len49 = dataView(memory0).getUint32(ret + 24, true);
+                var result49 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr49, len49));
+                variant50= {
                   tag: 'err',
                   val: {
-                    code: result36,
-                    field: result37,
-                    message: result38,
+                    code: result47,
+                    field: result48,
+                    message: result49,
                   }
                 };
                 break;
@@ -4890,7 +4940,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               async: false,
               postReturn: true
             });
-            const retCopy = variant39;
+            const retCopy = variant50;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);
@@ -4921,7 +4971,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
     }
     let core069InsertSql;
     
-    function insertSql() {
+    function insertSql(arg0) {
       
       const hostProvided = false;
       getOrCreateAsyncState(0).throwIfTrapped();
@@ -4954,9 +5004,28 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
+            var val0 = arg0;
+            let enum0;
+            switch (val0) {
+              case 'dollar': {
+                enum0 = 0;
+                break;
+              }
+              case 'question': {
+                enum0 = 1;
+                break;
+              }
+              default: {
+                if ((arg0) instanceof Error) {
+                  console.error(arg0);
+                }
+                
+                throw new TypeError(`"${val0}" is not one of the cases of placeholders`);
+              }
+            }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-sql"][Instruction::CallWasm] enter', {
               funcName: 'insert-sql',
-              paramCount: 0,
+              paramCount: 1,
               async: false,
               postReturn: true,
             });
@@ -4967,7 +5036,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               ret =  _withGlobalCurrentTaskMeta({
                 taskID: task.id(),
                 componentIdx: task.componentIdx(),
-                fn: () => core069InsertSql(),
+                fn: () => core069InsertSql(enum0),
               });
             } catch (err) {
               
@@ -4983,17 +5052,247 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            var ptr0 = dataView(memory0).getUint32(ret + 0, true);
-            var len0 = dataView(memory0).getUint32(ret + 4, true);
-            var result0 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr0, len0));
+            var ptr1 = dataView(memory0).getUint32(ret + 0, true);
+            var len1 = dataView(memory0).getUint32(ret + 4, true);
+            var result1 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr1, len1));
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-sql"][Instruction::Return]', {
               funcName: 'insert-sql',
               paramCount: 1,
               async: false,
               postReturn: true
             });
-            task.resolve([result0]);
-            const retCopy = result0;
+            task.resolve([result1]);
+            const retCopy = result1;
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn0(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            return retCopy;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
+    let core069TryInsertSql;
+    
+    function tryInsertSql(arg0) {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069TryInsertSql',
+        getCallbackFn: () => null,
+        callbackFnName: null,
+        errHandling: 'none',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            var val0 = arg0;
+            let enum0;
+            switch (val0) {
+              case 'dollar': {
+                enum0 = 0;
+                break;
+              }
+              case 'question': {
+                enum0 = 1;
+                break;
+              }
+              default: {
+                if ((arg0) instanceof Error) {
+                  console.error(arg0);
+                }
+                
+                throw new TypeError(`"${val0}" is not one of the cases of placeholders`);
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="try-insert-sql"][Instruction::CallWasm] enter', {
+              funcName: 'try-insert-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069TryInsertSql(enum0),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            var ptr1 = dataView(memory0).getUint32(ret + 0, true);
+            var len1 = dataView(memory0).getUint32(ret + 4, true);
+            var result1 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr1, len1));
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="try-insert-sql"][Instruction::Return]', {
+              funcName: 'try-insert-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            task.resolve([result1]);
+            const retCopy = result1;
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn0(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            return retCopy;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
+    let core069ExistingJobSql;
+    
+    function existingJobSql(arg0) {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069ExistingJobSql',
+        getCallbackFn: () => null,
+        callbackFnName: null,
+        errHandling: 'none',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            var val0 = arg0;
+            let enum0;
+            switch (val0) {
+              case 'dollar': {
+                enum0 = 0;
+                break;
+              }
+              case 'question': {
+                enum0 = 1;
+                break;
+              }
+              default: {
+                if ((arg0) instanceof Error) {
+                  console.error(arg0);
+                }
+                
+                throw new TypeError(`"${val0}" is not one of the cases of placeholders`);
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="existing-job-sql"][Instruction::CallWasm] enter', {
+              funcName: 'existing-job-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069ExistingJobSql(enum0),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            var ptr1 = dataView(memory0).getUint32(ret + 0, true);
+            var len1 = dataView(memory0).getUint32(ret + 4, true);
+            var result1 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr1, len1));
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="existing-job-sql"][Instruction::Return]', {
+              funcName: 'existing-job-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            task.resolve([result1]);
+            const retCopy = result1;
             
             let cstate = getOrCreateAsyncState(0);
             cstate.mayLeave = false;
@@ -5030,6 +5329,121 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         entryFnName: 'core069InsertManySql',
         getCallbackFn: () => null,
         callbackFnName: null,
+        errHandling: 'none',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            var val0 = arg0;
+            let enum0;
+            switch (val0) {
+              case 'dollar': {
+                enum0 = 0;
+                break;
+              }
+              case 'question': {
+                enum0 = 1;
+                break;
+              }
+              default: {
+                if ((arg0) instanceof Error) {
+                  console.error(arg0);
+                }
+                
+                throw new TypeError(`"${val0}" is not one of the cases of placeholders`);
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-sql"][Instruction::CallWasm] enter', {
+              funcName: 'insert-many-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069InsertManySql(enum0),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            var ptr1 = dataView(memory0).getUint32(ret + 0, true);
+            var len1 = dataView(memory0).getUint32(ret + 4, true);
+            var result1 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr1, len1));
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-sql"][Instruction::Return]', {
+              funcName: 'insert-many-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            task.resolve([result1]);
+            const retCopy = result1;
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn0(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            return retCopy;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
+    let core069InsertManyBinds;
+    
+    function insertManyBinds(arg0) {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069InsertManyBinds',
+        getCallbackFn: () => null,
+        callbackFnName: null,
         errHandling: 'throw-result-err',
         callingWasmExport: true,
       });
@@ -5050,9 +5464,213 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-sql"][Instruction::CallWasm] enter', {
-              funcName: 'insert-many-sql',
-              paramCount: 1,
+            var vec27 = arg0;
+            var len27 = vec27.length;
+            var result27 = realloc0(0, 0, 8, len27 * 192);
+            for (let i = 0; i < vec27.length; i++) {
+              const e = vec27[i];
+              const base = result27 + i * 192;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10 } = e;
+              
+              var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
+              var ptr1= encodeRes.ptr;
+              var len1 = encodeRes.len;
+              
+              dataView(memory0).setUint32(base + 4, len1, true);
+              dataView(memory0).setUint32(base + 0, ptr1, true);
+              var variant3 = v0_1;
+              if (variant3 === null || variant3=== undefined) {
+                dataView(memory0).setInt8(base + 8, 0, true);
+              } else {
+                const e = variant3;
+                dataView(memory0).setInt8(base + 8, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr2= encodeRes.ptr;
+                var len2 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 16, len2, true);
+                dataView(memory0).setUint32(base + 12, ptr2, true);
+              }
+              var variant5 = v0_2;
+              if (variant5 === null || variant5=== undefined) {
+                dataView(memory0).setInt8(base + 20, 0, true);
+              } else {
+                const e = variant5;
+                dataView(memory0).setInt8(base + 20, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr4= encodeRes.ptr;
+                var len4 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 28, len4, true);
+                dataView(memory0).setUint32(base + 24, ptr4, true);
+              }
+              var variant6 = v0_3;
+              if (variant6 === null || variant6=== undefined) {
+                dataView(memory0).setInt8(base + 32, 0, true);
+              } else {
+                const e = variant6;
+                dataView(memory0).setInt8(base + 32, 1, true);
+                dataView(memory0).setBigInt64(base + 40, toInt64(e), true);
+              }
+              var variant7 = v0_4;
+              if (variant7 === null || variant7=== undefined) {
+                dataView(memory0).setInt8(base + 48, 0, true);
+              } else {
+                const e = variant7;
+                dataView(memory0).setInt8(base + 48, 1, true);
+                dataView(memory0).setBigInt64(base + 56, toInt64(e), true);
+              }
+              var variant9 = v0_5;
+              if (variant9 === null || variant9=== undefined) {
+                dataView(memory0).setInt8(base + 64, 0, true);
+              } else {
+                const e = variant9;
+                dataView(memory0).setInt8(base + 64, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr8= encodeRes.ptr;
+                var len8 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 72, len8, true);
+                dataView(memory0).setUint32(base + 68, ptr8, true);
+              }
+              var variant11 = v0_6;
+              if (variant11 === null || variant11=== undefined) {
+                dataView(memory0).setInt8(base + 80, 0, true);
+              } else {
+                const e = variant11;
+                dataView(memory0).setInt8(base + 80, 1, true);
+                var {seconds: v10_0, nanos: v10_1 } = e;
+                dataView(memory0).setBigInt64(base + 88, toInt64(v10_0), true);
+                dataView(memory0).setInt32(base + 96, toUint32(v10_1), true);
+              }
+              var variant13 = v0_7;
+              if (variant13 === null || variant13=== undefined) {
+                dataView(memory0).setInt8(base + 104, 0, true);
+              } else {
+                const e = variant13;
+                dataView(memory0).setInt8(base + 104, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr12= encodeRes.ptr;
+                var len12 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 112, len12, true);
+                dataView(memory0).setUint32(base + 108, ptr12, true);
+              }
+              var vec15 = v0_8;
+              var len15 = vec15.length;
+              var result15 = realloc0(0, 0, 4, len15 * 8);
+              for (let i = 0; i < vec15.length; i++) {
+                const e = vec15[i];
+                const base = result15 + i * 8;
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr14= encodeRes.ptr;
+                var len14 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 4, len14, true);
+                dataView(memory0).setUint32(base + 0, ptr14, true);
+              }
+              dataView(memory0).setUint32(base + 120, len15, true);
+              dataView(memory0).setUint32(base + 116, result15, true);
+              var variant24 = v0_9;
+              if (variant24 === null || variant24=== undefined) {
+                dataView(memory0).setInt8(base + 128, 0, true);
+              } else {
+                const e = variant24;
+                dataView(memory0).setInt8(base + 128, 1, true);
+                var {byQueue: v16_0, byArgs: v16_1, byPeriod: v16_2, states: v16_3, stateNames: v16_4 } = e;
+                var variant17 = v16_0;
+                if (variant17 === null || variant17=== undefined) {
+                  dataView(memory0).setInt8(base + 136, 0, true);
+                } else {
+                  const e = variant17;
+                  dataView(memory0).setInt8(base + 136, 1, true);
+                  dataView(memory0).setInt8(base + 137, e ? 1 : 0, true);
+                }
+                var variant18 = v16_1;
+                if (variant18 === null || variant18=== undefined) {
+                  dataView(memory0).setInt8(base + 138, 0, true);
+                } else {
+                  const e = variant18;
+                  dataView(memory0).setInt8(base + 138, 1, true);
+                  dataView(memory0).setInt8(base + 139, e ? 1 : 0, true);
+                }
+                var variant19 = v16_2;
+                if (variant19 === null || variant19=== undefined) {
+                  dataView(memory0).setInt8(base + 144, 0, true);
+                } else {
+                  const e = variant19;
+                  dataView(memory0).setInt8(base + 144, 1, true);
+                  dataView(memory0).setBigInt64(base + 152, toInt64(e), true);
+                }
+                var variant20 = v16_3;
+                if (variant20 === null || variant20=== undefined) {
+                  dataView(memory0).setInt8(base + 160, 0, true);
+                } else {
+                  const e = variant20;
+                  dataView(memory0).setInt8(base + 160, 1, true);
+                  dataView(memory0).setInt8(base + 161, toUint8(e), true);
+                }
+                var variant23 = v16_4;
+                if (variant23 === null || variant23=== undefined) {
+                  dataView(memory0).setInt8(base + 164, 0, true);
+                } else {
+                  const e = variant23;
+                  dataView(memory0).setInt8(base + 164, 1, true);
+                  var vec22 = e;
+                  var len22 = vec22.length;
+                  var result22 = realloc0(0, 0, 4, len22 * 8);
+                  for (let i = 0; i < vec22.length; i++) {
+                    const e = vec22[i];
+                    const base = result22 + i * 8;
+                    var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                    var ptr21= encodeRes.ptr;
+                    var len21 = encodeRes.len;
+                    
+                    dataView(memory0).setUint32(base + 4, len21, true);
+                    dataView(memory0).setUint32(base + 0, ptr21, true);
+                  }
+                  dataView(memory0).setUint32(base + 172, len22, true);
+                  dataView(memory0).setUint32(base + 168, result22, true);
+                }
+              }
+              var variant26 = v0_10;
+              if (variant26 === null || variant26=== undefined) {
+                dataView(memory0).setInt8(base + 176, 0, true);
+              } else {
+                const e = variant26;
+                dataView(memory0).setInt8(base + 176, 1, true);
+                var val25 = e;
+                var len25 = Array.isArray(val25) ? val25.length : val25.byteLength;
+                var ptr25 = realloc0(0, 0, 1, len25 * 1);
+                
+                let valData25;
+                const valLenBytes25 = len25 * 1;
+                if (Array.isArray(val25)) {
+                  // Regular array likely containing numbers, write values to memory
+                  let offset = 0;
+                  const dv25 = new DataView(memory0.buffer);
+                  for (const v of val25) {
+                    _requireValidNumericPrimitive.bind(null, 'u8')(v);
+                    dv25.setUint8(ptr25+ offset, v, true);
+                    offset += 1;
+                  }
+                } else {
+                  // TypedArray / ArrayBuffer-like, direct copy
+                  valData25 = new Uint8Array(val25.buffer || val25, val25.byteOffset, valLenBytes25);
+                  const out25 = new Uint8Array(memory0.buffer, ptr25, valLenBytes25);
+                  out25.set(valData25);
+                }
+                
+                dataView(memory0).setUint32(base + 184, len25, true);
+                dataView(memory0).setUint32(base + 180, ptr25, true);
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-binds"][Instruction::CallWasm] enter', {
+              funcName: 'insert-many-binds',
+              paramCount: 2,
               async: false,
               postReturn: true,
             });
@@ -5063,7 +5681,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               ret =  _withGlobalCurrentTaskMeta({
                 taskID: task.id(),
                 componentIdx: task.componentIdx(),
-                fn: () => core069InsertManySql(toUint32(arg0)),
+                fn: () => core069InsertManyBinds(result27, len27),
               });
             } catch (err) {
               
@@ -5079,34 +5697,42 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant4;
+            let variant33;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var ptr0 = dataView(memory0).getUint32(ret + 4, true);
-                var len0 = dataView(memory0).getUint32(ret + 8, true);
-                var result0 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr0, len0));
-                variant4= {
+                var len29 = dataView(memory0).getUint32(ret + 8, true);
+                var base29 = dataView(memory0).getUint32(ret + 4, true);
+                if (base29 % 4 !== 0) throw new TypeError(`list pointer [${base29}] is not aligned to 4`);
+                var result29 = [];
+                for (let i = 0; i < len29; i++) {
+                  const base = base29 + i * 8;
+                  var ptr28 = dataView(memory0).getUint32(base + 0, true);
+                  var len28 = dataView(memory0).getUint32(base + 4, true);
+                  var result28 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr28, len28));
+                  result29.push(result28);
+                }
+                variant33= {
                   tag: 'ok',
-                  val: result0
+                  val: result29
                 };
                 break;
               }
               case 1: {
-                var ptr1 = dataView(memory0).getUint32(ret + 4, true);
-                var len1 = dataView(memory0).getUint32(ret + 8, true);
-                var result1 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr1, len1));
-                var ptr2 = dataView(memory0).getUint32(ret + 12, true);
-                var len2 = dataView(memory0).getUint32(ret + 16, true);
-                var result2 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr2, len2));
-                var ptr3 = dataView(memory0).getUint32(ret + 20, true);
-                var len3 = dataView(memory0).getUint32(ret + 24, true);
-                var result3 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr3, len3));
-                variant4= {
+                var ptr30 = dataView(memory0).getUint32(ret + 4, true);
+                var len30 = dataView(memory0).getUint32(ret + 8, true);
+                var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
+                var ptr31 = dataView(memory0).getUint32(ret + 12, true);
+                var len31 = dataView(memory0).getUint32(ret + 16, true);
+                var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
+                var ptr32 = dataView(memory0).getUint32(ret + 20, true);
+                var len32 = dataView(memory0).getUint32(ret + 24, true);
+                var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
+                variant33= {
                   tag: 'err',
                   val: {
-                    code: result1,
-                    field: result2,
-                    message: result3,
+                    code: result30,
+                    field: result31,
+                    message: result32,
                   }
                 };
                 break;
@@ -5115,18 +5741,18 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                 throw new TypeError('invalid variant discriminant for expected');
               }
             }
-            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-sql"][Instruction::Return]', {
-              funcName: 'insert-many-sql',
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-binds"][Instruction::Return]', {
+              funcName: 'insert-many-binds',
               paramCount: 1,
               async: false,
               postReturn: true
             });
-            const retCopy = variant4;
+            const retCopy = variant33;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);
             cstate.mayLeave = false;
-            postReturn1(ret);
+            postReturn7(ret);
             cstate.mayLeave = true;
             task.exit();
             
@@ -5412,6 +6038,256 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       });
       
     }
+    let core069FieldName;
+    
+    function fieldName(arg0, arg1) {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069FieldName',
+        getCallbackFn: () => null,
+        callbackFnName: null,
+        errHandling: 'none',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            
+            var encodeRes = _utf8AllocateAndEncode(arg0, realloc0, memory0);
+            var ptr0= encodeRes.ptr;
+            var len0 = encodeRes.len;
+            
+            var val1 = arg1;
+            let enum1;
+            switch (val1) {
+              case 'contract': {
+                enum1 = 0;
+                break;
+              }
+              case 'camel': {
+                enum1 = 1;
+                break;
+              }
+              case 'go': {
+                enum1 = 2;
+                break;
+              }
+              default: {
+                if ((arg1) instanceof Error) {
+                  console.error(arg1);
+                }
+                
+                throw new TypeError(`"${val1}" is not one of the cases of field-style`);
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="field-name"][Instruction::CallWasm] enter', {
+              funcName: 'field-name',
+              paramCount: 3,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069FieldName(ptr0, len0, enum1),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            var ptr2 = dataView(memory0).getUint32(ret + 0, true);
+            var len2 = dataView(memory0).getUint32(ret + 4, true);
+            var result2 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr2, len2));
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="field-name"][Instruction::Return]', {
+              funcName: 'field-name',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            task.resolve([result2]);
+            const retCopy = result2;
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn0(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            return retCopy;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
+    let core069WithinBatch;
+    
+    function withinBatch(arg0, arg1) {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069WithinBatch',
+        getCallbackFn: () => null,
+        callbackFnName: null,
+        errHandling: 'none',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            var {code: v0_0, field: v0_1, message: v0_2 } = arg1;
+            
+            var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
+            var ptr1= encodeRes.ptr;
+            var len1 = encodeRes.len;
+            
+            
+            var encodeRes = _utf8AllocateAndEncode(v0_1, realloc0, memory0);
+            var ptr2= encodeRes.ptr;
+            var len2 = encodeRes.len;
+            
+            
+            var encodeRes = _utf8AllocateAndEncode(v0_2, realloc0, memory0);
+            var ptr3= encodeRes.ptr;
+            var len3 = encodeRes.len;
+            
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="within-batch"][Instruction::CallWasm] enter', {
+              funcName: 'within-batch',
+              paramCount: 7,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069WithinBatch(toUint32(arg0), ptr1, len1, ptr2, len2, ptr3, len3),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            var ptr4 = dataView(memory0).getUint32(ret + 0, true);
+            var len4 = dataView(memory0).getUint32(ret + 4, true);
+            var result4 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr4, len4));
+            var ptr5 = dataView(memory0).getUint32(ret + 8, true);
+            var len5 = dataView(memory0).getUint32(ret + 12, true);
+            var result5 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr5, len5));
+            var ptr6 = dataView(memory0).getUint32(ret + 16, true);
+            var len6 = dataView(memory0).getUint32(ret + 20, true);
+            var result6 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr6, len6));
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="within-batch"][Instruction::Return]', {
+              funcName: 'within-batch',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            task.resolve([{
+              code: result4,
+              field: result5,
+              message: result6,
+            }]);
+            const retCopy = {
+              code: result4,
+              field: result5,
+              message: result6,
+            };
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn8(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            return retCopy;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
     ({ exports: exports0 } = instantiateCore(module0));
     memory0 = exports0.memory;
     postReturn0 = exports0['cabi_post_awa:enqueue/core@0.6.9#contract-info'];
@@ -5478,6 +6354,22 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       postReturn6Async = exports0['cabi_post_awa:enqueue/core@0.6.9#prepare-many'];
     }
     
+    postReturn7 = exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-binds'];
+    
+    try {
+      postReturn7Async = WebAssembly.promising(exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-binds']);
+    } catch(err) {
+      postReturn7Async = exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-binds'];
+    }
+    
+    postReturn8 = exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch'];
+    
+    try {
+      postReturn8Async = WebAssembly.promising(exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch']);
+    } catch(err) {
+      postReturn8Async = exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch'];
+    }
+    
     core069ContractInfo = exports0['awa:enqueue/core@0.6.9#contract-info'];
     core069CanonicalJson = exports0['awa:enqueue/core@0.6.9#canonical-json'];
     core069UniqueKey = exports0['awa:enqueue/core@0.6.9#unique-key'];
@@ -5489,18 +6381,24 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
     core069PartitionHash64 = exports0['awa:enqueue/core@0.6.9#partition-hash64'];
     core069PartitionForKey = exports0['awa:enqueue/core@0.6.9#partition-for-key'];
     core069KindFromTypeName = exports0['awa:enqueue/core@0.6.9#kind-from-type-name'];
-    core069DefaultUniqueOpts = exports0['awa:enqueue/core@0.6.9#default-unique-opts'];
     core069Prepare = exports0['awa:enqueue/core@0.6.9#prepare'];
     core069PrepareMany = exports0['awa:enqueue/core@0.6.9#prepare-many'];
     core069InsertSql = exports0['awa:enqueue/core@0.6.9#insert-sql'];
+    core069TryInsertSql = exports0['awa:enqueue/core@0.6.9#try-insert-sql'];
+    core069ExistingJobSql = exports0['awa:enqueue/core@0.6.9#existing-job-sql'];
     core069InsertManySql = exports0['awa:enqueue/core@0.6.9#insert-many-sql'];
+    core069InsertManyBinds = exports0['awa:enqueue/core@0.6.9#insert-many-binds'];
     core069SchemaCheckSql = exports0['awa:enqueue/core@0.6.9#schema-check-sql'];
     core069CheckSchema = exports0['awa:enqueue/core@0.6.9#check-schema'];
+    core069FieldName = exports0['awa:enqueue/core@0.6.9#field-name'];
+    core069WithinBatch = exports0['awa:enqueue/core@0.6.9#within-batch'];
     const core069 = {
       canonicalJson: canonicalJson,
       checkSchema: checkSchema,
       contractInfo: contractInfo,
-      defaultUniqueOpts: defaultUniqueOpts,
+      existingJobSql: existingJobSql,
+      fieldName: fieldName,
+      insertManyBinds: insertManyBinds,
       insertManySql: insertManySql,
       insertSql: insertSql,
       kindFromTypeName: kindFromTypeName,
@@ -5512,9 +6410,11 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       prepareMany: prepareMany,
       schemaCheckSql: schemaCheckSql,
       shardForOrderingKey: shardForOrderingKey,
+      tryInsertSql: tryInsertSql,
       uniqueKey: uniqueKey,
       uniqueStatesBits: uniqueStatesBits,
       uniqueStatesMask: uniqueStatesMask,
+      withinBatch: withinBatch,
       
     };
     

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/awa-enqueue/awa-enqueue/go-example/awaenqueue"
-	"github.com/awa-enqueue/awa-enqueue/go-example/conformance"
+	"github.com/awa-enqueue/awa-enqueue/go-example/internal/conformance"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -41,7 +41,7 @@ func measure(f func(i int)) float64 {
 	return best
 }
 
-func jobMix(b *awaenqueue.Builder, root string) ([]awaenqueue.Job, error) {
+func jobMix(root string) ([]awaenqueue.Job, error) {
 	text, err := os.ReadFile(filepath.Join(root, "bench", "jobs.jsonl"))
 	if err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func jobMix(b *awaenqueue.Builder, root string) ([]awaenqueue.Job, error) {
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
-		job, err := conformance.PrepareJob(b, sc.Bytes())
+		job, err := conformance.PrepareJob(sc.Bytes())
 		if err != nil {
 			return nil, fmt.Errorf("bench/jobs.jsonl: %w", err)
 		}
@@ -97,7 +97,7 @@ func run(root string) error {
 		return err
 	}
 	defer b.Close(ctx)
-	mix, err := jobMix(b, root)
+	mix, err := jobMix(root)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,9 @@
 //
 //	DATABASE_URL=postgres://... go run ./cmd/enqueue -kind send_email -args '{"to":"a@b.c"}' -unique -n 2
 //
-// With -unique, jobs after the first are duplicates: they are reported through a savepoint
-// without aborting the transaction. -n > 1 without -unique inserts one batch.
+// With -unique (Awa's default unique options: by args), jobs after the first are duplicates:
+// TryEnqueue reports them, with the job holding the key, without aborting the transaction.
+// -n > 1 without -unique inserts one batch.
 package main
 
 import (
@@ -57,7 +58,7 @@ func run(kind, queue, args string, unique bool, orderingKey, tags string, n int)
 		job.Queue = &queue
 	}
 	if unique {
-		job.Unique = b.DefaultUniqueOpts()
+		job.Unique = &awaenqueue.UniqueOpts{ByArgs: true}
 	}
 	if orderingKey != "" {
 		job.OrderingKey = []byte(orderingKey)
@@ -70,19 +71,25 @@ func run(kind, queue, args string, unique bool, orderingKey, tags string, n int)
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var rows []awaenqueue.JobRow // a zero row (ID 0) marks a duplicate
+	var rows []awaenqueue.JobRow
+	duplicateOf := map[int]int64{} // index in rows -> id of the job holding the key
 	switch {
 	case unique:
 		for range n {
-			row, duplicate, err := b.EnqueueSavepoint(ctx, tx, job)
+			res, err := b.TryEnqueue(ctx, tx, job)
 			if err != nil {
 				return err
 			}
-			if duplicate {
+			if res.Duplicate {
+				var holder int64
+				if res.Existing != nil {
+					holder = res.Existing.ID
+				}
+				duplicateOf[len(rows)] = holder
 				rows = append(rows, awaenqueue.JobRow{})
 				continue
 			}
-			rows = append(rows, *row)
+			rows = append(rows, *res.Row)
 		}
 	case n > 1:
 		jobs := make([]awaenqueue.Job, n)
@@ -102,9 +109,10 @@ func run(kind, queue, args string, unique bool, orderingKey, tags string, n int)
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
-	for _, r := range rows {
-		if r.ID == 0 {
-			fmt.Println(`{"duplicate":true}`)
+	for i, r := range rows {
+		if holder, dup := duplicateOf[i]; dup {
+			out, _ := json.Marshal(map[string]any{"duplicate": true, "existing_id": holder})
+			fmt.Println(string(out))
 			continue
 		}
 		out, _ := json.Marshal(map[string]any{"id": r.ID, "kind": r.Kind, "queue": r.Queue, "args": r.Args,

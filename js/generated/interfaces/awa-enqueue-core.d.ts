@@ -10,13 +10,17 @@ export function shardForOrderingKey(key: Uint8Array, shards: number): number;
 export function partitionHash64(key: Uint8Array): bigint;
 export function partitionForKey(logicalQueue: string, partitions: number, key: Uint8Array): Partition;
 export function kindFromTypeName(name: string): string;
-export function defaultUniqueOpts(): UniqueOpts;
 export function prepare(job: Job): Prepared;
 export function prepareMany(jobs: Array<Job>): Array<Prepared>;
-export function insertSql(): string;
-export function insertManySql(rows: number): string;
+export function insertSql(placeholders: Placeholders): string;
+export function tryInsertSql(placeholders: Placeholders): string;
+export function existingJobSql(placeholders: Placeholders): string;
+export function insertManySql(placeholders: Placeholders): string;
+export function insertManyBinds(jobs: Array<Job>): Array<string>;
 export function schemaCheckSql(): string;
 export function checkSchema(schemaVersion: number | undefined, functionArguments: string | undefined): SchemaStatus;
+export function fieldName(field: string, style: FieldStyle): string;
+export function withinBatch(index: number, error: Error): Error;
 export interface Error {
   code: string,
   field: string,
@@ -33,18 +37,24 @@ export interface Partition {
   queue: string,
 }
 export interface UniqueOpts {
-  byQueue: boolean,
-  byArgs: boolean,
+  byQueue?: boolean,
+  byArgs?: boolean,
   byPeriod?: bigint,
-  states: number,
+  states?: number,
+  stateNames?: Array<string>,
+}
+export interface Timestamp {
+  seconds: bigint,
+  nanos: number,
 }
 export interface Job {
   kind: string,
   argsJson?: string,
   queue?: string,
-  priority?: number,
-  maxAttempts?: number,
+  priority?: bigint,
+  maxAttempts?: bigint,
   runAt?: string,
+  runAtTime?: Timestamp,
   metadataJson?: string,
   tags: Array<string>,
   unique?: UniqueOpts,
@@ -63,8 +73,27 @@ export interface Prepared {
   uniqueKey?: Uint8Array,
   uniqueStates?: string,
   orderingKey?: Uint8Array,
+  binds: Array<string | undefined>,
 }
+/**
+ * # Variants
+ * 
+ * ## `"dollar"`
+ * 
+ * ## `"question"`
+ */
+export type Placeholders = 'dollar' | 'question';
 export interface SchemaStatus {
   schemaVersion: number,
   tested: boolean,
 }
+/**
+ * # Variants
+ * 
+ * ## `"contract"`
+ * 
+ * ## `"camel"`
+ * 
+ * ## `"go"`
+ */
+export type FieldStyle = 'contract' | 'camel' | 'go';

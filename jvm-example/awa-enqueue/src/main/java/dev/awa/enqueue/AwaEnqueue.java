@@ -1,5 +1,10 @@
 package dev.awa.enqueue;
 
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.awa.enqueue.internal.CoreModule;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,24 +17,25 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * Builds Awa enqueue requests with the awa-enqueue core module (Awa 0.6.9's
- * {@code insert_job_compat} contract) and runs them over JDBC.
+ * {@code insert_job_compat} contract) and runs them over JDBC. Every derived value, default,
+ * check, SQL text and bind value comes from the core; this class marshals values and talks JDBC.
  *
  * <p>Thread-safe: each call borrows a module instance from a pool (an instance is
  * single-threaded), so any number of threads may call concurrently. Instances are created on
  * demand, at most {@code maxIdle} are kept, and an instance that trapped is discarded. The
- * constructor checks the module's ABI version ({@link #contract()}).
+ * constructor checks the module's exports against the generated layout and its ABI version
+ * ({@link #contract()}).
  *
  * <pre>{@code
  * try (AwaEnqueue awa = AwaEnqueue.create()) {
  *     Job job = Job.builder("send_email").args(Map.of("to", "a@b.c")).unique(UniqueOpts.byArgs()).build();
- *     JobRow row = awa.enqueue(connection, job);
+ *     InsertResult r = awa.tryEnqueue(connection, job);
  * }
  * }</pre>
  */
@@ -38,39 +44,56 @@ public final class AwaEnqueue implements AutoCloseable {
     public static final String UNIQUE_CONSTRAINT = "idx_awa_jobs_unique";
     /** SQLSTATE unique_violation. */
     public static final String UNIQUE_VIOLATION = "23505";
+    /** The bind of {@code prepared.binds} that holds the unique key (the one bind of existing-job-sql). */
+    private static final int UNIQUE_KEY_BIND = 9;
 
+    private final WasmModule module;
+    private final Function<Instance, Machine> machine;
     private final ConcurrentLinkedDeque<CoreInstance> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final int maxIdle;
     private final Contract contract;
-    private final String insertSql;
+    private final String[] insertSql = new String[Placeholders.values().length];
+    private final String[] tryInsertSql = new String[Placeholders.values().length];
+    private final String[] existingJobSql = new String[Placeholders.values().length];
+    private final String[] insertManySql = new String[Placeholders.values().length];
     private final String schemaCheckSql;
-    private final UniqueOpts uniqueDefaults;
     private volatile boolean closed;
 
-    private AwaEnqueue(int maxIdle) {
+    private AwaEnqueue(int maxIdle, WasmModule module, Function<Instance, Machine> machine) {
         this.maxIdle = maxIdle;
-        CoreInstance first = new CoreInstance();
+        this.module = module;
+        this.machine = machine;
+        CoreInstance.verify(module);
+        CoreInstance first = new CoreInstance(module, machine);
         Contract c = first.contractInfo();
         if (c.abiVersion() != CoreInstance.ABI_VERSION) {
-            throw new AwaEnqueueException("abi_mismatch", "", "core module speaks ABI " + c.abiVersion()
+            throw CoreInstance.abiMismatch("the core module speaks ABI " + c.abiVersion()
                     + ", this library was written for ABI " + CoreInstance.ABI_VERSION);
         }
         this.contract = c;
-        this.insertSql = first.insertSql();
+        for (Placeholders p : Placeholders.values()) {
+            insertSql[p.ordinal()] = first.insertSql(p.wit);
+            tryInsertSql[p.ordinal()] = first.tryInsertSql(p.wit);
+            existingJobSql[p.ordinal()] = first.existingJobSql(p.wit);
+            insertManySql[p.ordinal()] = first.insertManySql(p.wit);
+        }
         this.schemaCheckSql = first.schemaCheckSql();
-        this.uniqueDefaults = first.defaultUniqueOpts();
-        first.uniqueDefaults = uniqueDefaults;
         release(first);
     }
 
-    /** A builder with a default pool size of 2 x available processors idle instances. */
+    /** The committed core module, compiled to JVM bytecode at build time; 2 x processors idle instances. */
     public static AwaEnqueue create() {
         return builder().build();
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Another core module, run by Chicory's interpreter (tests: a module speaking another ABI). */
+    static AwaEnqueue forModule(WasmModule module) {
+        return new AwaEnqueue(1, module, null);
     }
 
     public static final class Builder {
@@ -84,7 +107,7 @@ public final class AwaEnqueue implements AutoCloseable {
         }
 
         public AwaEnqueue build() {
-            return new AwaEnqueue(maxIdle);
+            return new AwaEnqueue(maxIdle, CoreModule.load(), CoreModule::create);
         }
     }
 
@@ -94,12 +117,14 @@ public final class AwaEnqueue implements AutoCloseable {
         if (closed) throw new IllegalStateException("AwaEnqueue is closed");
         CoreInstance inst = idle.pollFirst();
         if (inst != null) idleCount.decrementAndGet();
-        else {
-            inst = new CoreInstance();
-            inst.uniqueDefaults = uniqueDefaults;
-        }
+        else inst = new CoreInstance(module, machine);
         try {
             return f.apply(inst);
+        } catch (ChicoryException e) {
+            throw inst.trapped(e); // a fault while reading or writing guest memory
+        } catch (RuntimeException e) {
+            if (!(e instanceof AwaEnqueueException)) inst.broken = true; // never reuse a half-written instance
+            throw e;
         } finally {
             release(inst);
         }
@@ -130,50 +155,64 @@ public final class AwaEnqueue implements AutoCloseable {
 
     // ---- contract and derivations ------------------------------------------------------------
 
-    /** The contract the module speaks (checked at construction: ABI version 1). */
+    /** The contract the module speaks (checked at construction: ABI version 2). */
     public Contract contract() {
         return contract;
     }
 
-    /**
-     * Awa's default uniqueness options as the core reports them ({@code default-unique-opts}),
-     * every field set. Unset {@link UniqueOpts} fields take these values.
-     */
-    public UniqueOpts defaultUniqueOpts() {
-        return uniqueDefaults;
-    }
-
-    /** Validates a job and derives the 12 {@code insert_job_compat} parameters. */
+    /** Validates a job and derives the 12 {@code insert_job_compat} values and their text binds. */
     public Prepared prepare(Job job) {
         return with(i -> i.prepare(job));
     }
 
     /** All or nothing: the first bad job fails the batch (field {@code jobs[i]...}). */
     public List<Prepared> prepareMany(List<Job> jobs) {
-        return with(i -> i.prepareMany(jobs));
+        List<Job> copy = List.copyOf(jobs);
+        return with(i -> i.prepareMany(copy));
     }
 
-    /** SQL for one job with its 12 typed parameters. */
+    /** SQL for one job ({@code ?} placeholders) and its 12 text binds. */
     public InsertStatement buildInsert(Job job) {
-        return new InsertStatement(insertSql, List.of(prepare(job)));
+        return new InsertStatement(insertSql(Placeholders.QUESTION), prepare(job).binds());
     }
 
-    /** One atomic statement inserting every job, rows returned in job order. */
+    /**
+     * Duplicate-safe SQL for one job: one row with {@code inserted} true and the new job, or
+     * {@code inserted} false and the job holding the unique key (no row when it is not visible).
+     */
+    public InsertStatement buildTryInsert(Job job) {
+        return new InsertStatement(tryInsertSql(Placeholders.QUESTION), prepare(job).binds());
+    }
+
+    /** One atomic statement inserting every job (any number), rows returned in job order. */
     public InsertStatement buildInsertMany(List<Job> jobs) {
-        return with(i -> {
-            List<Prepared> prepared = i.prepareMany(jobs);
-            return new InsertStatement(i.insertManySql(jobs.size()), prepared);
-        });
+        return new InsertStatement(insertManySql(Placeholders.QUESTION), insertManyBinds(jobs));
     }
 
-    /** SQL for one job; bind the 12 prepared values as $1..$12. */
-    public String insertSql() {
-        return insertSql;
+    /** SQL for one job; bind {@link Prepared#binds()}, all as text. */
+    public String insertSql(Placeholders placeholders) {
+        return insertSql[placeholders.ordinal()];
     }
 
-    public String insertManySql(int rows) {
-        if (rows < 0) throw new AwaEnqueueException("invalid_argument", "rows", "rows is a u32, got " + rows);
-        return with(i -> i.insertManySql(rows));
+    /** Duplicate-safe SQL for one job (see {@link #buildTryInsert}); the same binds as insert-sql. */
+    public String tryInsertSql(Placeholders placeholders) {
+        return tryInsertSql[placeholders.ordinal()];
+    }
+
+    /** SQL returning the job holding a unique key; one text bind, {@code prepared.binds().get(9)}. */
+    public String existingJobSql(Placeholders placeholders) {
+        return existingJobSql[placeholders.ordinal()];
+    }
+
+    /** SQL for any number of jobs in one statement; bind {@link #insertManyBinds}. */
+    public String insertManySql(Placeholders placeholders) {
+        return insertManySql[placeholders.ordinal()];
+    }
+
+    /** The 13 text binds of insert-many-sql for {@code jobs}, all or nothing (field {@code jobs[i]...}). */
+    public List<String> insertManyBinds(List<Job> jobs) {
+        List<Job> copy = List.copyOf(jobs);
+        return with(i -> i.insertManyBinds(copy));
     }
 
     /** Canonical JSON text (what Awa hashes) for any spelling of a JSON value. */
@@ -186,15 +225,15 @@ public final class AwaEnqueue implements AutoCloseable {
         return with(i -> i.uniqueKey(kind, queue, argsJson, periodBucket));
     }
 
-    /** {@code bit(8)} text for a u8 state mask, leftmost character = scheduled. */
+    /** {@code bit(8)} text for a state mask (0..255), leftmost character = scheduled. */
     public String uniqueStatesBits(int mask) {
-        if (mask < 0 || mask > 255) throw new AwaEnqueueException("invalid_argument", "mask", "mask is a u8, got " + mask);
         return with(i -> i.uniqueStatesBits(mask));
     }
 
     /** State mask from Awa state names ({@code scheduled}, {@code available}, ...). */
     public int uniqueStatesMask(Collection<String> states) {
-        return with(i -> i.uniqueStatesMask(states));
+        List<String> copy = List.copyOf(states);
+        return with(i -> i.uniqueStatesMask(copy));
     }
 
     /** floor(epoch-seconds / period-seconds), Awa's by_period convention. */
@@ -211,12 +250,9 @@ public final class AwaEnqueue implements AutoCloseable {
         return with(i -> i.orderingKeyHash64(key));
     }
 
-    /** Enqueue shard for a queue with {@code shards} enqueue shards (an s16; 0 when shards <= 1). */
+    /** Enqueue shard for a queue with {@code shards} enqueue shards (-32768..32767; 0 when shards <= 1). */
     public int shardForOrderingKey(byte[] key, int shards) {
-        if (shards < Short.MIN_VALUE || shards > Short.MAX_VALUE) {
-            throw new AwaEnqueueException("invalid_argument", "shards", "shards is an s16, got " + shards);
-        }
-        return with(i -> i.shardForOrderingKey(key, (short) shards));
+        return with(i -> i.shardForOrderingKey(key, shards));
     }
 
     /** PartitionedQueue hash, unsigned 64-bit in a long. */
@@ -224,11 +260,8 @@ public final class AwaEnqueue implements AutoCloseable {
         return with(i -> i.partitionHash64(key));
     }
 
-    /** The physical queue for {@code key}; send {@code key} as the job's ordering key too. */
+    /** The physical queue for {@code key} (partitions 0..4294967295); send {@code key} as the job's ordering key too. */
     public Partition partitionForKey(String logicalQueue, long partitions, byte[] key) {
-        if (partitions < 0 || partitions > 0xffff_ffffL) {
-            throw new AwaEnqueueException("invalid_argument", "partitions", "partitions is a u32, got " + partitions);
-        }
         return with(i -> i.partitionForKey(logicalQueue, partitions, key));
     }
 
@@ -264,52 +297,91 @@ public final class AwaEnqueue implements AutoCloseable {
         }
     }
 
-    /** Inserts one job in the connection's current transaction and returns the inserted row. */
+    /**
+     * Inserts one job in the connection's current transaction and returns the inserted row. A
+     * duplicate fails the statement (SQLSTATE 23505, see {@link #isUniqueConflict}); use
+     * {@link #tryEnqueue} for duplicate-safe inserts.
+     */
     public JobRow enqueue(Connection conn, Job job) throws SQLException {
-        return execute(conn, buildInsert(job)).get(0);
+        return query(conn, insertSql(Placeholders.QUESTION), prepare(job).binds()).get(0);
     }
 
     /** Inserts every job in one atomic statement; rows in job order. */
     public List<JobRow> enqueueMany(Connection conn, List<Job> jobs) throws SQLException {
-        return execute(conn, buildInsertMany(jobs));
+        return query(conn, insertManySql(Placeholders.QUESTION), insertManyBinds(jobs));
     }
 
-    /** Runs an insert statement built by this class and returns its rows. */
-    public static List<JobRow> execute(Connection conn, InsertStatement insert) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement(insert.jdbcSql())) {
-            insert.bind(ps);
-            List<JobRow> rows = new ArrayList<>(insert.jobs().size());
+    /** Runs a statement built by this class and returns its rows. */
+    public static List<JobRow> execute(Connection conn, InsertStatement statement) throws SQLException {
+        return query(conn, statement.sql(), statement.binds());
+    }
+
+    /**
+     * Inserts one job unless a job already holds its unique key; a duplicate is a normal result
+     * ({@link InsertResult#duplicate()}, with the job holding the key when it is visible). Uses
+     * the core's try-insert SQL, which does not fail on a duplicate it can see. A duplicate
+     * committed concurrently after the statement's snapshot still fails the insert with
+     * SQLSTATE 23505; then the job is looked up with the core's existing-job SQL. With
+     * auto-commit off the insert runs under a savepoint, so that case rolls back only the
+     * savepoint and the caller's transaction goes on; with auto-commit on, no savepoint is used.
+     * Other errors propagate.
+     */
+    public InsertResult tryEnqueue(Connection conn, Job job) throws SQLException {
+        List<String> binds = prepare(job).binds();
+        String sql = tryInsertSql(Placeholders.QUESTION);
+        if (conn.getAutoCommit()) {
+            try {
+                return tryInsert(conn, sql, binds);
+            } catch (SQLException e) {
+                if (!isUniqueConflict(e)) throw e;
+                return InsertResult.duplicateOf(existing(conn, binds));
+            }
+        }
+        Savepoint sp = conn.setSavepoint();
+        InsertResult r;
+        try {
+            r = tryInsert(conn, sql, binds);
+        } catch (SQLException e) {
+            try {
+                conn.rollback(sp);
+                conn.releaseSavepoint(sp);
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+                throw e;
+            }
+            if (!isUniqueConflict(e)) throw e;
+            return InsertResult.duplicateOf(existing(conn, binds));
+        }
+        conn.releaseSavepoint(sp);
+        return r;
+    }
+
+    private static InsertResult tryInsert(Connection conn, String sql, List<String> binds) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            InsertStatement.bind(ps, binds);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return InsertResult.duplicateOf(null);
+                JobRow row = JobRow.from(rs);
+                return rs.getBoolean("inserted") ? InsertResult.inserted(row) : InsertResult.duplicateOf(row);
+            }
+        }
+    }
+
+    /** The job holding the unique key of {@code binds}, or null when it is not visible. */
+    private JobRow existing(Connection conn, List<String> binds) throws SQLException {
+        List<JobRow> rows = query(conn, existingJobSql(Placeholders.QUESTION), java.util.Collections.singletonList(
+                binds.get(UNIQUE_KEY_BIND)));
+        return rows.isEmpty() ? null : rows.get(0);
+    }
+
+    private static List<JobRow> query(Connection conn, String sql, List<String> binds) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            InsertStatement.bind(ps, binds);
+            List<JobRow> rows = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) rows.add(JobRow.from(rs));
             }
             return rows;
-        }
-    }
-
-    /**
-     * Inserts one job; a unique conflict returns empty instead of failing. Inside a transaction
-     * (auto-commit off) the insert runs under a savepoint, so a duplicate does not abort the
-     * caller's transaction. Other errors propagate.
-     */
-    public Optional<JobRow> tryEnqueue(Connection conn, Job job) throws SQLException {
-        InsertStatement insert = buildInsert(job);
-        if (conn.getAutoCommit()) {
-            try {
-                return Optional.of(execute(conn, insert).get(0));
-            } catch (SQLException e) {
-                if (isUniqueConflict(e)) return Optional.empty();
-                throw e;
-            }
-        }
-        Savepoint sp = conn.setSavepoint();
-        try {
-            JobRow row = execute(conn, insert).get(0);
-            conn.releaseSavepoint(sp);
-            return Optional.of(row);
-        } catch (SQLException e) {
-            conn.rollback(sp);
-            if (isUniqueConflict(e)) return Optional.empty();
-            throw e;
         }
     }
 

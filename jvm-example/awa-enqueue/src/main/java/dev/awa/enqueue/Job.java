@@ -2,7 +2,6 @@ package dev.awa.enqueue;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -10,33 +9,47 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An immutable job description. Unset values take Awa's defaults inside the core (queue
- * {@code default}, priority 2, max attempts 25, args {@code {}} ... ). Args and metadata are
- * JSON text in any spelling, or a Map written by {@link Json#write} (see its note on doubles).
+ * An immutable job description. Every value left unset (null) takes Awa's default inside the
+ * core (queue {@code default}, priority 2, max attempts 25, args {@code {}}, ...). Args and
+ * metadata are JSON text in any spelling, or a Java value written by {@link Json#write} (see its
+ * note on doubles).
+ *
+ * <p>Nothing is checked here: the core validates the job when it is prepared or enqueued, and so
+ * do the host-side checks ({@code invalid_argument}: a string with an unpaired UTF-16 surrogate,
+ * a value {@link Json#write} cannot write, a state mask outside 0..255), so that an error in a
+ * batch names its job ({@code jobs[3].args}).
  */
 public final class Job {
     private final String kind;
     private final String argsJson;
+    private final String argsProblem;
     private final String queue;
-    private final Integer priority;
-    private final Integer maxAttempts;
+    private final Long priority;
+    private final Long maxAttempts;
     private final String runAt;
+    private final Instant runAtTime;
     private final String metadataJson;
+    private final String metadataProblem;
     private final List<String> tags;
     private final UniqueOpts unique;
     private final byte[] orderingKey;
+    private final String orderingKeyProblem;
 
     private Job(Builder b) {
         this.kind = Objects.requireNonNull(b.kind, "kind");
         this.argsJson = b.argsJson;
+        this.argsProblem = b.argsProblem;
         this.queue = b.queue;
         this.priority = b.priority;
         this.maxAttempts = b.maxAttempts;
         this.runAt = b.runAt;
+        this.runAtTime = b.runAtTime;
         this.metadataJson = b.metadataJson;
+        this.metadataProblem = b.metadataProblem;
         this.tags = List.copyOf(b.tags);
         this.unique = b.unique;
         this.orderingKey = b.orderingKey == null ? null : b.orderingKey.clone();
+        this.orderingKeyProblem = b.orderingKeyProblem;
     }
 
     public static Builder builder(String kind) {
@@ -52,14 +65,18 @@ public final class Job {
     public Builder toBuilder() {
         Builder b = new Builder(kind);
         b.argsJson = argsJson;
+        b.argsProblem = argsProblem;
         b.queue = queue;
         b.priority = priority;
         b.maxAttempts = maxAttempts;
         b.runAt = runAt;
+        b.runAtTime = runAtTime;
         b.metadataJson = metadataJson;
+        b.metadataProblem = metadataProblem;
         b.tags = tags;
         b.unique = unique;
         b.orderingKey = orderingKey;
+        b.orderingKeyProblem = orderingKeyProblem;
         return b;
     }
 
@@ -67,6 +84,7 @@ public final class Job {
         return kind;
     }
 
+    /** Args as JSON text, or null (Awa's default {@code {}}, or a value {@link Json#write} could not write). */
     public String argsJson() {
         return argsJson;
     }
@@ -75,17 +93,22 @@ public final class Job {
         return queue;
     }
 
-    public Integer priority() {
+    public Long priority() {
         return priority;
     }
 
-    public Integer maxAttempts() {
+    public Long maxAttempts() {
         return maxAttempts;
     }
 
-    /** RFC 3339 text as given, or null. */
+    /** run_at as RFC 3339 text, or null. */
     public String runAt() {
         return runAt;
+    }
+
+    /** run_at as an instant, or null. */
+    public Instant runAtTime() {
+        return runAtTime;
     }
 
     public String metadataJson() {
@@ -108,40 +131,61 @@ public final class Job {
         return orderingKey;
     }
 
+    /** Why {@link Builder#args(Object)} could not write its value, or null. */
+    String argsProblem() {
+        return argsProblem;
+    }
+
+    String metadataProblem() {
+        return metadataProblem;
+    }
+
+    String orderingKeyProblem() {
+        return orderingKeyProblem;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Job j && kind.equals(j.kind) && Objects.equals(argsJson, j.argsJson)
-                && Objects.equals(queue, j.queue) && Objects.equals(priority, j.priority)
-                && Objects.equals(maxAttempts, j.maxAttempts) && Objects.equals(runAt, j.runAt)
-                && Objects.equals(metadataJson, j.metadataJson) && tags.equals(j.tags)
-                && Objects.equals(unique, j.unique) && Arrays.equals(orderingKey, j.orderingKey);
+                && Objects.equals(argsProblem, j.argsProblem) && Objects.equals(queue, j.queue)
+                && Objects.equals(priority, j.priority) && Objects.equals(maxAttempts, j.maxAttempts)
+                && Objects.equals(runAt, j.runAt) && Objects.equals(runAtTime, j.runAtTime)
+                && Objects.equals(metadataJson, j.metadataJson) && Objects.equals(metadataProblem, j.metadataProblem)
+                && tags.equals(j.tags) && Objects.equals(unique, j.unique) && Arrays.equals(orderingKey, j.orderingKey)
+                && Objects.equals(orderingKeyProblem, j.orderingKeyProblem);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, argsJson, queue, priority, maxAttempts, runAt, metadataJson, tags, unique)
-                * 31 + Arrays.hashCode(orderingKey);
+        return Objects.hash(kind, argsJson, argsProblem, queue, priority, maxAttempts, runAt, runAtTime, metadataJson,
+                metadataProblem, tags, unique, orderingKeyProblem) * 31 + Arrays.hashCode(orderingKey);
     }
 
     @Override
     public String toString() {
-        return "Job{kind=" + kind + ", args=" + argsJson + ", queue=" + queue + ", priority=" + priority
-                + ", maxAttempts=" + maxAttempts + ", runAt=" + runAt + ", metadata=" + metadataJson
-                + ", tags=" + tags + ", unique=" + unique + ", orderingKey="
-                + (orderingKey == null ? null : Hex.encode(orderingKey)) + "}";
+        return "Job{kind=" + kind + ", args=" + (argsProblem != null ? "<" + argsProblem + ">" : argsJson)
+                + ", queue=" + queue + ", priority=" + priority + ", maxAttempts=" + maxAttempts + ", runAt="
+                + (runAtTime != null ? runAtTime : runAt) + ", metadata="
+                + (metadataProblem != null ? "<" + metadataProblem + ">" : metadataJson) + ", tags=" + tags
+                + ", unique=" + unique + ", orderingKey="
+                + (orderingKeyProblem != null ? "<" + orderingKeyProblem + ">" : Hex.encode(orderingKey)) + "}";
     }
 
     public static final class Builder {
         private final String kind;
         private String argsJson;
+        private String argsProblem;
         private String queue;
-        private Integer priority;
-        private Integer maxAttempts;
+        private Long priority;
+        private Long maxAttempts;
         private String runAt;
+        private Instant runAtTime;
         private String metadataJson;
+        private String metadataProblem;
         private List<String> tags = List.of();
         private UniqueOpts unique;
         private byte[] orderingKey;
+        private String orderingKeyProblem;
 
         private Builder(String kind) {
             this.kind = Objects.requireNonNull(kind, "kind");
@@ -150,61 +194,88 @@ public final class Job {
         /** Args as JSON text, any spelling (the core canonicalizes it). Null = Awa's default {@code {}}. */
         public Builder argsJson(String json) {
             argsJson = json;
+            argsProblem = null;
             return this;
         }
 
-        /** Args as a Map (or any value {@link Json#write} accepts). */
+        /**
+         * Args as a Map (or any value {@link Json#write} accepts). A value it cannot write (a
+         * non-string map key, an unknown type) makes the job fail with {@code invalid_argument}
+         * (field {@code args}) when it is prepared.
+         */
         public Builder args(Object value) {
-            argsJson = writeJson(value, "args");
+            try {
+                argsJson = Json.write(value);
+                argsProblem = null;
+            } catch (IllegalArgumentException e) {
+                argsJson = null;
+                argsProblem = "args: " + e.getMessage();
+            }
             return this;
         }
 
-        private static String writeJson(Object value, String field) {
-            try {
-                return Json.write(value);
-            } catch (IllegalArgumentException e) {
-                throw new AwaEnqueueException("invalid_argument", field, field + ": " + e.getMessage(), e);
-            }
-        }
-
+        /** Null = Awa's default queue. */
         public Builder queue(String v) {
             queue = v;
             return this;
         }
 
-        public Builder priority(Integer v) {
+        /** Null = Awa's default (2). */
+        public Builder priority(Long v) {
             priority = v;
             return this;
         }
 
-        public Builder maxAttempts(Integer v) {
+        public Builder priority(long v) {
+            return priority(Long.valueOf(v));
+        }
+
+        /** Null = Awa's default (25). */
+        public Builder maxAttempts(Long v) {
             maxAttempts = v;
             return this;
         }
 
-        /** RFC 3339 text; a job with a run_at is inserted as {@code scheduled}. */
+        public Builder maxAttempts(long v) {
+            return maxAttempts(Long.valueOf(v));
+        }
+
+        /** run_at as RFC 3339 text (the core parses it); a job with a run_at is inserted {@code scheduled}. */
         public Builder runAt(String rfc3339) {
             runAt = rfc3339;
+            runAtTime = null;
             return this;
         }
 
+        /** run_at as an instant (seconds and nanoseconds since the epoch, given to the core as such). */
         public Builder runAt(Instant at) {
-            runAt = at == null ? null : DateTimeFormatter.ISO_INSTANT.format(at);
+            runAtTime = at;
+            runAt = null;
             return this;
         }
 
-        /** The instant of {@code at}, sent in UTC. */
+        /** The instant of {@code at}. */
         public Builder runAt(OffsetDateTime at) {
             return runAt(at == null ? null : at.toInstant());
         }
 
         public Builder metadataJson(String json) {
             metadataJson = json;
+            metadataProblem = null;
             return this;
         }
 
+        /** Metadata as a Map, written by {@link Json#write} (see {@link #args(Object)}). Null = {@code {}}. */
         public Builder metadata(Map<String, ?> value) {
-            metadataJson = value == null ? null : writeJson(value, "metadata");
+            metadataJson = null;
+            metadataProblem = null;
+            if (value != null) {
+                try {
+                    metadataJson = Json.write(value);
+                } catch (IllegalArgumentException e) {
+                    metadataProblem = "metadata: " + e.getMessage();
+                }
+            }
             return this;
         }
 
@@ -218,6 +289,7 @@ public final class Job {
             return this;
         }
 
+        /** Null = not unique. */
         public Builder unique(UniqueOpts v) {
             unique = v;
             return this;
@@ -226,12 +298,18 @@ public final class Job {
         /** Raw ordering-key bytes (ADR-025 enqueue shard); empty is not the same as none. */
         public Builder orderingKey(byte[] key) {
             orderingKey = key == null ? null : key.clone();
+            orderingKeyProblem = null;
             return this;
         }
 
-        /** Ordering key as UTF-8 text (an unpaired surrogate is refused: invalid_argument). */
+        /**
+         * Ordering key as UTF-8 text. A string with an unpaired UTF-16 surrogate makes the job
+         * fail with {@code invalid_argument} (field {@code orderingKey}) when it is prepared.
+         */
         public Builder orderingKey(String key) {
-            orderingKey = key == null ? null : CoreInstance.utf8(key, "ordering_key");
+            CoreInstance.CoreError e = key == null ? null : CoreInstance.checkString(key, "ordering_key");
+            orderingKey = key == null || e != null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            orderingKeyProblem = e == null ? null : e.message();
             return this;
         }
 

@@ -89,8 +89,9 @@ public final class Json {
     }
 
     /**
-     * Parses one JSON value; throws {@link IllegalArgumentException} on malformed text (as
-     * serde_json, also on a string with an unpaired UTF-16 surrogate).
+     * Parses one JSON value; throws {@link IllegalArgumentException} where serde_json (the
+     * reference runner's parser) fails: malformed text, a string with an unpaired UTF-16 surrogate,
+     * more than 127 nested arrays/objects, a number whose value is beyond a double's range.
      */
     public static Object parse(String text) {
         Reader r = new Reader(text);
@@ -100,6 +101,9 @@ public final class Json {
         if (r.i != text.length()) throw r.fail("trailing characters");
         return v;
     }
+
+    private static final BigInteger I64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+    private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private static final class Reader {
         final String s;
@@ -121,10 +125,13 @@ public final class Json {
             }
         }
 
+        /** serde_json's recursion limit: 127 nested arrays/objects parse, 128 do not. */
+        static final int MAX_DEPTH = 127;
+
         Object value(int depth) {
-            if (depth > 512) throw fail("nesting too deep");
             if (i >= s.length()) throw fail("unexpected end");
             char c = s.charAt(i);
+            if ((c == '{' || c == '[') && depth >= MAX_DEPTH) throw fail("recursion limit exceeded");
             switch (c) {
                 case '{': {
                     i++;
@@ -218,43 +225,53 @@ public final class Json {
                     case 'r' -> sb.append('\r');
                     case 't' -> sb.append('\t');
                     case 'u' -> {
-                        if (i + 4 > s.length()) throw fail("bad \\u escape");
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw fail("bad \\u escape");
+                        int code = 0;
+                        for (int k = 0; k < 4; k++) {
+                            int d = i < s.length() ? Character.digit(s.charAt(i), 16) : -1;
+                            if (d < 0 || s.charAt(i) > 'f') throw fail("bad \\u escape");
+                            code = code * 16 + d;
+                            i++;
                         }
-                        i += 4;
+                        sb.append((char) code);
                     }
                     default -> throw fail("bad escape");
                 }
             }
         }
 
+        private boolean digitAt(int k) {
+            return k < s.length() && s.charAt(k) >= '0' && s.charAt(k) <= '9';
+        }
+
         Object number() {
             int start = i;
             boolean integral = true;
-            if (peek('-')) {
-                // sign
-            }
-            if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw fail("unexpected character");
+            peek('-');
+            if (!digitAt(i)) throw fail("unexpected character");
             if (s.charAt(i) == '0') i++;
-            else while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+            else while (digitAt(i)) i++;
             if (peek('.')) {
                 integral = false;
-                if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw fail("bad number");
-                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                if (!digitAt(i)) throw fail("bad number");
+                while (digitAt(i)) i++;
             }
             if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
                 integral = false;
                 i++;
                 if (i < s.length() && (s.charAt(i) == '+' || s.charAt(i) == '-')) i++;
-                if (i >= s.length() || !Character.isDigit(s.charAt(i))) throw fail("bad number");
-                while (i < s.length() && Character.isDigit(s.charAt(i))) i++;
+                if (!digitAt(i)) throw fail("bad number");
+                while (digitAt(i)) i++;
             }
             String t = s.substring(start, i);
-            // like serde_json, "-0" is the float -0.0, not an integer
-            return integral && !t.equals("-0") ? new BigInteger(t) : new BigDecimal(t);
+            // like serde_json: an integer is one that fits u64 (or i64 when negative), except -0;
+            // every other number is a double, and one beyond a double's range fails
+            if (integral && !t.equals("-0")) {
+                BigInteger n = new BigInteger(t);
+                if (n.compareTo(I64_MIN) >= 0 && n.compareTo(U64_MAX) <= 0) return n;
+            }
+            BigDecimal d = new BigDecimal(t);
+            if (Double.isInfinite(d.doubleValue())) throw fail("number out of range");
+            return d;
         }
     }
 }

@@ -1,13 +1,16 @@
 package dev.awa.enqueue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The 12 parameters of {@code awa.insert_job_compat}, in bind order, exactly as the core
- * prepared them: {@code argsJson} is the canonical text that was hashed, {@code uniqueStates}
- * the {@code bit(8)} text.
+ * The 12 parameters of {@code awa.insert_job_compat}, in order, exactly as the core prepared
+ * them ({@code argsJson} is the canonical text that was hashed, {@code uniqueStates} the
+ * {@code bit(8)} text), and {@code binds}: the same 12 values as the core's text binds of its
+ * insert SQL (null = SQL NULL), to be bound with {@code setString} / {@code setNull}.
  */
 public record Prepared(
         String kind,
@@ -21,10 +24,12 @@ public record Prepared(
         List<String> tags,
         byte[] uniqueKey,
         String uniqueStates,
-        byte[] orderingKey) {
+        byte[] orderingKey,
+        List<String> binds) {
 
     public Prepared {
         tags = List.copyOf(tags);
+        binds = Collections.unmodifiableList(new ArrayList<>(binds));
     }
 
     @Override
@@ -44,13 +49,13 @@ public record Prepared(
                 && maxAttempts == p.maxAttempts && Objects.equals(runAt, p.runAt)
                 && metadataJson.equals(p.metadataJson) && tags.equals(p.tags)
                 && Arrays.equals(uniqueKey, p.uniqueKey) && Objects.equals(uniqueStates, p.uniqueStates)
-                && Arrays.equals(orderingKey, p.orderingKey);
+                && Arrays.equals(orderingKey, p.orderingKey) && binds.equals(p.binds);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(kind, queue, argsJson, state, priority, maxAttempts, runAt, metadataJson, tags,
-                uniqueStates) * 31 * 31 + Arrays.hashCode(uniqueKey) * 31 + Arrays.hashCode(orderingKey);
+                uniqueStates, binds) * 31 * 31 + Arrays.hashCode(uniqueKey) * 31 + Arrays.hashCode(orderingKey);
     }
 
     @Override

@@ -1,34 +1,41 @@
 package dev.awa.enqueue;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * Uniqueness options of a job, as Awa's {@code UniqueOpts}: what the unique key folds in and
- * in which states the key blocks a duplicate. An option left unset (null) takes Awa's default,
- * which the core reports ({@link AwaEnqueue#defaultUniqueOpts()}: by args only, states mask 31).
- * {@code states} is Awa's u8 state mask (bit 0 = scheduled). Use
- * {@link AwaEnqueue#uniqueStatesMask} to build a mask from state names and
- * {@link AwaEnqueue#periodBucket} to compute a {@code byPeriod} bucket.
+ * Uniqueness options of a job, as Awa's {@code UniqueOpts}: what the unique key folds in and in
+ * which states the key blocks a duplicate. Every option left unset (null) is sent unset, and the
+ * core applies Awa's default for it ({@code UniqueOpts::default()}: by args on, by queue off, no
+ * period, states scheduled, available, running, completed, retryable = {@code 11111000}).
+ *
+ * <p>The states are given either as Awa's u8 mask ({@link Builder#states(Integer)}, bit 0 =
+ * scheduled) or as state names ({@link Builder#stateNames}), not both (the core refuses both:
+ * {@code conflicting_states}). {@code byPeriod} is the period bucket itself; compute it with
+ * {@link AwaEnqueue#periodBucket}.
  */
 public final class UniqueOpts {
     private final Boolean byQueue;
     private final Boolean byArgs;
     private final Long byPeriod;
     private final Integer states;
+    private final List<String> stateNames;
 
     private UniqueOpts(Builder b) {
         this.byQueue = b.byQueue;
         this.byArgs = b.byArgs;
         this.byPeriod = b.byPeriod;
         this.states = b.states;
+        this.stateNames = b.stateNames;
     }
 
-    /** Awa's defaults for every option (unique by kind and args, default states). */
+    /** Every option unset: Awa's defaults (unique by kind and args, default states). */
     public static UniqueOpts defaults() {
         return builder().build();
     }
 
-    /** Unique by kind and args; every other option at Awa's default. */
+    /** Unique by kind and args, every other option at Awa's default. */
     public static UniqueOpts byArgs() {
         return builder().byArgs(true).build();
     }
@@ -44,15 +51,16 @@ public final class UniqueOpts {
         b.byArgs = byArgs;
         b.byPeriod = byPeriod;
         b.states = states;
+        b.stateNames = stateNames;
         return b;
     }
 
-    /** Null when unset (Awa's default). */
+    /** Null when unset (Awa's default: false). */
     public Boolean isByQueue() {
         return byQueue;
     }
 
-    /** Null when unset (Awa's default). */
+    /** Null when unset (Awa's default: true). */
     public Boolean isByArgs() {
         return byArgs;
     }
@@ -62,35 +70,32 @@ public final class UniqueOpts {
         return byPeriod;
     }
 
-    /** The u8 state mask, or null when unset (Awa's default). */
+    /** The state mask, or null when unset. */
     public Integer states() {
         return states;
     }
 
-    /** These options with unset values taken from {@code defaults}. */
-    UniqueOpts orDefaults(UniqueOpts defaults) {
-        if (byQueue != null && byArgs != null && states != null) return this;
-        Builder b = toBuilder();
-        if (byQueue == null) b.byQueue = defaults.byQueue;
-        if (byArgs == null) b.byArgs = defaults.byArgs;
-        if (states == null) b.states = defaults.states;
-        return b.build();
+    /** The state names, or null when unset. */
+    public List<String> stateNames() {
+        return stateNames;
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof UniqueOpts u && Objects.equals(u.byQueue, byQueue) && Objects.equals(u.byArgs, byArgs)
-                && Objects.equals(u.byPeriod, byPeriod) && Objects.equals(u.states, states);
+                && Objects.equals(u.byPeriod, byPeriod) && Objects.equals(u.states, states)
+                && Objects.equals(u.stateNames, stateNames);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(byQueue, byArgs, byPeriod, states);
+        return Objects.hash(byQueue, byArgs, byPeriod, states, stateNames);
     }
 
     @Override
     public String toString() {
-        return "UniqueOpts{byQueue=" + byQueue + ", byArgs=" + byArgs + ", byPeriod=" + byPeriod + ", states=" + states + "}";
+        return "UniqueOpts{byQueue=" + byQueue + ", byArgs=" + byArgs + ", byPeriod=" + byPeriod + ", states="
+                + (stateNames != null ? stateNames : states) + "}";
     }
 
     public static final class Builder {
@@ -98,6 +103,7 @@ public final class UniqueOpts {
         private Boolean byArgs;
         private Long byPeriod;
         private Integer states;
+        private List<String> stateNames;
 
         /** Null = Awa's default. */
         public Builder byQueue(Boolean v) {
@@ -117,13 +123,23 @@ public final class UniqueOpts {
             return this;
         }
 
-        /** The u8 state mask (0..255); null = Awa's default. */
+        /**
+         * The state mask (0..255, bit 0 = scheduled); null = Awa's default. Outside 0..255 the job
+         * fails with {@code invalid_argument} (field {@code unique.states}) when it is prepared.
+         */
         public Builder states(Integer mask) {
-            if (mask != null && (mask < 0 || mask > 255)) {
-                throw new AwaEnqueueException("invalid_argument", "unique.states", "unique.states is a u8 mask, got " + mask);
-            }
             states = mask;
             return this;
+        }
+
+        /** The states as Awa's names ({@code scheduled}, {@code available}, ...); null = Awa's default. */
+        public Builder stateNames(Collection<String> names) {
+            stateNames = names == null ? null : List.copyOf(names);
+            return this;
+        }
+
+        public Builder stateNames(String... names) {
+            return stateNames(List.of(names));
         }
 
         public UniqueOpts build() {

@@ -5,12 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /** Shared helpers for the tests: repository paths, golden files, databases, subprocesses. */
@@ -30,35 +27,15 @@ final class TestSupport {
         return out;
     }
 
-    /** The shared comparison rules: ok fields equal (run_at as an instant), errors by code and field. */
-    @SuppressWarnings("unchecked")
-    static String diff(String expectedLine, String actualLine) {
-        Map<String, Object> e = (Map<String, Object>) Json.parse(expectedLine);
-        Map<String, Object> a = (Map<String, Object>) Json.parse(actualLine);
-        if (!Objects.equals(e.get("id"), a.get("id"))) return "id " + a.get("id") + " vs " + e.get("id");
-        if (e.containsKey("error")) {
-            if (!a.containsKey("error")) return "expected error " + e.get("error") + ", got " + actualLine;
-            Map<String, Object> ee = (Map<String, Object>) e.get("error"), ae = (Map<String, Object>) a.get("error");
-            if (!Objects.equals(ee.get("code"), ae.get("code")) || !Objects.equals(ee.get("field"), ae.get("field"))) {
-                return "expected error " + ee.get("code") + "/" + ee.get("field") + ", got " + ae;
-            }
-            return null;
-        }
-        if (!a.containsKey("ok")) return "expected ok, got " + actualLine;
-        Map<String, Object> eo = (Map<String, Object>) e.get("ok"), ao = (Map<String, Object>) a.get("ok");
-        if (!eo.keySet().equals(ao.keySet())) return "fields differ: " + eo.keySet() + " vs " + ao.keySet();
-        for (String k : eo.keySet()) {
-            Object ev = eo.get(k), av = ao.get(k);
-            boolean same = k.equals("run_at") && ev != null && av != null
-                    ? instant((String) ev).equals(instant((String) av))
-                    : Objects.equals(ev, av);
-            if (!same) return k + ": expected " + ev + ", got " + av;
-        }
-        return null;
-    }
-
-    private static Instant instant(String s) {
-        return OffsetDateTime.parse(s).toInstant();
+    /**
+     * The one comparison of runner output (docs/conformance.md): host-tests' compare-results,
+     * built by scripts/test-jvm.sh ({@code AWA_COMPARE_RESULTS}) or found in target/release/.
+     * Null when it is not built.
+     */
+    static String compareResults() {
+        String env = System.getenv("AWA_COMPARE_RESULTS");
+        Path p = env != null && !env.isEmpty() ? Path.of(env) : root().resolve("target/release/compare-results");
+        return Files.isExecutable(p) ? p.toString() : null;
     }
 
     // ---- database ----------------------------------------------------------------------------

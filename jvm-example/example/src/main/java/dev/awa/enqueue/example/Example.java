@@ -3,6 +3,7 @@ package dev.awa.enqueue.example;
 import dev.awa.enqueue.AwaEnqueue;
 import dev.awa.enqueue.PostgresUrl;
 import dev.awa.enqueue.Hex;
+import dev.awa.enqueue.InsertResult;
 import dev.awa.enqueue.Job;
 import dev.awa.enqueue.JobRow;
 import dev.awa.enqueue.Partition;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Enqueues a few jobs into an Awa database over JDBC: a plain job, a unique job and a duplicate
@@ -37,9 +37,10 @@ public final class Example {
 
             Job receipt = Job.builder("send_email").argsJson("{\"to\": \"bob@example.com\", \"order\": 42}")
                     .queue(QUEUE).unique(UniqueOpts.builder().byQueue(true).build()).build();
-            print("unique", awa.tryEnqueue(conn, receipt).orElseThrow());
-            Optional<JobRow> again = awa.tryEnqueue(conn, receipt);
-            System.out.println("duplicate : " + (again.isEmpty() ? "rejected by idx_awa_jobs_unique, transaction still usable" : again));
+            print("unique", awa.tryEnqueue(conn, receipt).row());
+            InsertResult again = awa.tryEnqueue(conn, receipt);
+            System.out.println("duplicate : " + (again.duplicate()
+                    ? "not inserted, job " + again.existing().id() + " holds the key; transaction still usable" : again));
 
             byte[] customer = "customer-42".getBytes(StandardCharsets.UTF_8);
             Partition part = awa.partitionForKey(QUEUE, 1, customer);

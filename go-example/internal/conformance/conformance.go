@@ -1,5 +1,7 @@
-// Package conformance runs shared conformance cases (JSON Lines, one case per line) through
-// the public awaenqueue API and writes one result line per case, in input order.
+// Package conformance is the conformance runner of docs/conformance.md: case lines (JSON
+// Lines) in, one result line per case out, in input order, through the public awaenqueue API
+// only. Parsing follows the Rust runner (host-tests/src/cases.rs) exactly, including which
+// field an invalid case names. Test tooling, not part of the importable API.
 package conformance
 
 import (
@@ -13,7 +15,10 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/awa-enqueue/awa-enqueue/go-example/awaenqueue"
 )
@@ -51,14 +56,15 @@ func (o object) reqStr(field string) (string, error) {
 	return *s, nil
 }
 
-// optInt reads an integer within [lo, hi]; fractions, exponents and out-of-range values fail.
+// optInt reads an integer within [lo, hi]; fractions, exponents and out-of-range values fail,
+// and so does -0 (a float to serde_json, as the Rust runner reads it).
 func (o object) optInt(field string, lo, hi int64) (*int64, error) {
 	switch v := o[field].(type) {
 	case nil:
 		return nil, nil
 	case json.Number:
 		n, err := strconv.ParseInt(string(v), 10, 64)
-		if err != nil || n < lo || n > hi {
+		if err != nil || n < lo || n > hi || (n == 0 && strings.HasPrefix(string(v), "-")) {
 			return nil, bad(field, "%s must be an integer in range", field)
 		}
 		return &n, nil
@@ -113,14 +119,6 @@ func strList(items []any, field string) ([]string, error) {
 	return out, nil
 }
 
-func i32(n *int64) *int32 {
-	if n == nil {
-		return nil
-	}
-	v := int32(*n)
-	return &v
-}
-
 func rename(err error, field string) error {
 	var ic *invalidCase
 	if errors.As(err, &ic) {
@@ -129,47 +127,69 @@ func rename(err error, field string) error {
 	return err
 }
 
-// parseUnique fills omitted options from defaults (the core's default-unique-opts).
-func parseUnique(u object, defaults *awaenqueue.UniqueOpts) (*awaenqueue.UniqueOpts, error) {
-	flag := func(name string, def bool) (bool, error) {
+// parseI64 reads an i64 in decimal (an optional sign, then digits only).
+func parseI64(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// parseUnique reads the case format's unique options. Absent or null options take Awa's
+// default: the Go zero values are Awa's for by_queue (false), by_period (none) and states
+// (nil: the core applies Awa's default states); the case format's absent by_args is Awa's
+// default, which Go spells ByArgs: true (UniqueOpts cannot leave it out).
+func parseUnique(u object) (*awaenqueue.UniqueOpts, error) {
+	flag := func(name string, absent bool) (bool, error) {
 		switch v := u[name].(type) {
 		case nil:
-			return def, nil
+			return absent, nil
 		case bool:
 			return v, nil
 		default:
 			return false, bad("unique."+name, "must be a boolean")
 		}
 	}
-	opts := defaults
+	opts := &awaenqueue.UniqueOpts{}
 	period, err := u.optStr("by_period")
 	if err != nil {
 		return nil, rename(err, "unique.by_period")
 	}
 	if period != nil {
-		p, err := strconv.ParseInt(*period, 10, 64)
-		if err != nil {
+		p, ok := parseI64(*period)
+		if !ok {
 			return nil, bad("unique.by_period", "by_period must be an i64 decimal string")
 		}
 		opts.ByPeriod = &p
 	}
-	if opts.ByQueue, err = flag("by_queue", opts.ByQueue); err != nil {
+	if names, isList := u["states"].([]any); isList {
+		list, err := strList(names, "unique.states")
+		if err != nil {
+			return nil, err
+		}
+		opts.States = make([]awaenqueue.JobState, len(list))
+		for i, s := range list {
+			opts.States[i] = awaenqueue.JobState(s)
+		}
+	} else {
+		mask, err := u.optInt("states", 0, math.MaxUint8)
+		if err != nil {
+			return nil, rename(err, "unique.states")
+		}
+		if mask != nil {
+			m := uint8(*mask)
+			opts.StatesMask = &m
+		}
+	}
+	if opts.ByQueue, err = flag("by_queue", false); err != nil {
 		return nil, err
 	}
-	if opts.ByArgs, err = flag("by_args", opts.ByArgs); err != nil {
+	if opts.ByArgs, err = flag("by_args", true); err != nil {
 		return nil, err
-	}
-	states, err := u.optInt("states", 0, math.MaxUint8)
-	if err != nil {
-		return nil, rename(err, "unique.states")
-	}
-	if states != nil {
-		opts.States = uint8(*states)
 	}
 	return opts, nil
 }
 
-func parseJob(v any, b *awaenqueue.Builder) (job awaenqueue.Job, err error) {
+// parseJob reads a job object, checking fields in the Rust runner's order.
+func parseJob(v any) (job awaenqueue.Job, err error) {
 	m, ok := v.(map[string]any)
 	if !ok {
 		return job, bad("job", "job must be an object")
@@ -187,7 +207,7 @@ func parseJob(v any, b *awaenqueue.Builder) (job awaenqueue.Job, err error) {
 	switch u := o["unique"].(type) {
 	case nil:
 	case map[string]any:
-		if job.Unique, err = parseUnique(u, b.DefaultUniqueOpts()); err != nil {
+		if job.Unique, err = parseUnique(u); err != nil {
 			return job, err
 		}
 	default:
@@ -201,21 +221,17 @@ func parseJob(v any, b *awaenqueue.Builder) (job awaenqueue.Job, err error) {
 		return job, err
 	}
 	if args != nil {
-		job.Args = json.RawMessage(append([]byte{}, *args...))
+		job.Args = json.RawMessage(*args)
 	}
 	if job.Queue, err = o.optStr("queue"); err != nil {
 		return job, err
 	}
-	prio, err := o.optInt("priority", math.MinInt32, math.MaxInt32)
-	if err != nil {
+	if job.Priority, err = o.optInt("priority", math.MinInt64, math.MaxInt64); err != nil {
 		return job, err
 	}
-	job.Priority = i32(prio)
-	attempts, err := o.optInt("max_attempts", math.MinInt32, math.MaxInt32)
-	if err != nil {
+	if job.MaxAttempts, err = o.optInt("max_attempts", math.MinInt64, math.MaxInt64); err != nil {
 		return job, err
 	}
-	job.MaxAttempts = i32(attempts)
 	if job.RunAtText, err = o.optStr("run_at"); err != nil {
 		return job, err
 	}
@@ -224,10 +240,34 @@ func parseJob(v any, b *awaenqueue.Builder) (job awaenqueue.Job, err error) {
 		return job, err
 	}
 	if meta != nil {
-		job.Metadata = json.RawMessage(append([]byte{}, *meta...))
+		job.Metadata = json.RawMessage(*meta)
 	}
 	job.OrderingKey, err = o.hex("ordering_key_hex")
 	return job, err
+}
+
+// parseJobs reads prepare_many's jobs; an invalid job names its field as jobs[i]....
+func parseJobs(v any) ([]awaenqueue.Job, error) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, bad("jobs", "jobs must be an array of jobs")
+	}
+	jobs := make([]awaenqueue.Job, len(items))
+	for i, item := range items {
+		var err error
+		if jobs[i], err = parseJob(item); err != nil {
+			var ic *invalidCase
+			if errors.As(err, &ic) {
+				field := fmt.Sprintf("jobs[%d]", i)
+				if ic.field != "" {
+					field += "." + ic.field
+				}
+				return nil, &invalidCase{field: field, message: ic.message}
+			}
+			return nil, err
+		}
+	}
+	return jobs, nil
 }
 
 func hexOrNil(b []byte) any {
@@ -247,22 +287,41 @@ func preparedJSON(p *awaenqueue.Prepared) map[string]any {
 	}
 }
 
-func runCase(ctx context.Context, b *awaenqueue.Builder, o object) (any, error) {
+// runCase runs one case; it returns the ok value, or a whole result line (enqueue mode).
+func (r *Runner) runCase(ctx context.Context, o object) (any, error) {
+	b := r.Builder
 	op, err := o.reqStr("op")
 	if err != nil {
 		return nil, err
 	}
 	switch op {
 	case "prepare":
-		job, err := parseJob(o["job"], b)
+		job, err := parseJob(o["job"])
 		if err != nil {
 			return nil, err
+		}
+		if r.Conn != nil {
+			return r.enqueue(ctx, o["id"], job)
 		}
 		p, err := b.Prepare(ctx, job)
 		if err != nil {
 			return nil, err
 		}
 		return preparedJSON(&p), nil
+	case "prepare_many":
+		jobs, err := parseJobs(o["jobs"])
+		if err != nil {
+			return nil, err
+		}
+		ps, err := b.PrepareMany(ctx, jobs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, len(ps))
+		for i := range ps {
+			out[i] = preparedJSON(&ps[i])
+		}
+		return map[string]any{"jobs": out}, nil
 	case "unique_key":
 		kind, err := o.reqStr("kind")
 		if err != nil {
@@ -282,8 +341,8 @@ func runCase(ctx context.Context, b *awaenqueue.Builder, o object) (any, error) 
 		}
 		var bucket *int64
 		if bucketText != nil {
-			v, err := strconv.ParseInt(*bucketText, 10, 64)
-			if err != nil {
+			v, ok := parseI64(*bucketText)
+			if !ok {
 				return nil, bad("period_bucket", "period_bucket must be an i64 decimal string")
 			}
 			bucket = &v
@@ -365,7 +424,11 @@ func runCase(ctx context.Context, b *awaenqueue.Builder, o object) (any, error) 
 			if err != nil {
 				return nil, err
 			}
-			if m, err = b.UniqueStatesMask(ctx, names); err != nil {
+			states := make([]awaenqueue.JobState, len(names))
+			for i, n := range names {
+				states[i] = awaenqueue.JobState(n)
+			}
+			if m, err = b.UniqueStatesMask(ctx, states); err != nil {
 				return nil, err
 			}
 		default:
@@ -381,8 +444,31 @@ func runCase(ctx context.Context, b *awaenqueue.Builder, o object) (any, error) 
 	}
 }
 
-// validJSONText rejects what a strict parser rejects but encoding/json silently repairs:
-// invalid UTF-8 and lone UTF-16 surrogate escapes.
+// line is a whole result line (the enqueue mode's duplicate line has no "ok").
+type line map[string]any
+
+// enqueue runs a prepare case through TryEnqueue in its own committed transaction.
+func (r *Runner) enqueue(ctx context.Context, id any, job awaenqueue.Job) (any, error) {
+	tx, err := r.Conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.Builder.TryEnqueue(ctx, tx, job)
+	if err != nil {
+		return nil, errors.Join(err, tx.Rollback(ctx))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	if res.Duplicate {
+		return line{"id": id, "duplicate": true}, nil
+	}
+	return map[string]any{"job_id": strconv.FormatInt(res.Row.ID, 10)}, nil
+}
+
+// validJSONText rejects what a strict parser (serde_json) rejects but encoding/json accepts
+// or silently repairs: invalid UTF-8, lone UTF-16 surrogate escapes, and nesting deeper than
+// serde_json's recursion limit (127 levels).
 func validJSONText(line []byte) bool {
 	if !utf8.Valid(line) {
 		return false
@@ -394,11 +480,29 @@ func validJSONText(line []byte) bool {
 		v, err := strconv.ParseUint(string(line[i+2:i+6]), 16, 32)
 		return rune(v), err == nil
 	}
+	depth, inString := 0, false
 	for i := 0; i < len(line); i++ {
-		if line[i] != '\\' || i+1 >= len(line) {
+		c := line[i]
+		if !inString {
+			switch c {
+			case '"':
+				inString = true
+			case '[', '{':
+				if depth++; depth >= maxDepth {
+					return false
+				}
+			case ']', '}':
+				depth--
+			}
 			continue
 		}
-		if line[i+1] != 'u' {
+		switch {
+		case c == '"':
+			inString = false
+			continue
+		case c != '\\' || i+1 >= len(line):
+			continue
+		case line[i+1] != 'u':
 			i++
 			continue
 		}
@@ -421,33 +525,45 @@ func validJSONText(line []byte) bool {
 	return true
 }
 
-// RunLine turns one case line into one result line (without newline); it never fails.
-func RunLine(ctx context.Context, b *awaenqueue.Builder, line []byte) []byte {
+// maxDepth is serde_json's recursion limit: 128 nested arrays/objects are too deep.
+const maxDepth = 128
+
+// Runner turns case lines into result lines. With Conn set (the --enqueue mode), every
+// prepare case is enqueued through TryEnqueue in its own committed transaction on Conn.
+type Runner struct {
+	Builder *awaenqueue.Builder
+	Conn    *pgx.Conn
+}
+
+// Line turns one case line into one result line (without newline); it never fails.
+func (r *Runner) Line(ctx context.Context, text []byte) []byte {
 	var id any
 	var result any
 	var err error
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(line))
+	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var rest any
-	if derr := dec.Decode(&v); derr != nil || dec.Decode(&rest) != io.EOF || !validJSONText(line) {
+	if derr := dec.Decode(&v); derr != nil || dec.Decode(&rest) != io.EOF || !validJSONText(text) {
 		err = bad("", "not JSON")
 	} else if m, ok := v.(map[string]any); !ok {
 		err = bad("", "a case must be a JSON object")
 	} else {
 		id = m["id"]
-		result, err = runCase(ctx, b, object(m))
+		result, err = r.runCase(ctx, object(m))
 	}
 	var out any
 	var ic *invalidCase
 	var ae *awaenqueue.Error
-	switch {
+	switch whole, isLine := result.(line); {
+	case err == nil && isLine:
+		out = whole
 	case err == nil:
 		out = map[string]any{"id": id, "ok": result}
 	case errors.As(err, &ic):
 		out = errorLine(id, "invalid_case", ic.field, ic.message)
 	case errors.As(err, &ae):
-		out = errorLine(id, ae.Code, ae.Field, ae.Message)
+		out = errorLine(id, ae.Code, ae.ContractField, ae.Message)
 	default: // not a library error (traps are *awaenqueue.Error with code module_trap)
 		out = errorLine(id, "host_error", "", err.Error())
 	}
@@ -465,17 +581,17 @@ func errorLine(id any, code, field, message string) map[string]any {
 	return map[string]any{"id": id, "error": map[string]any{"code": code, "field": field, "message": message}}
 }
 
-// Run reads case lines from r and writes result lines to w; blank lines are skipped.
-func Run(ctx context.Context, b *awaenqueue.Builder, r io.Reader, w io.Writer) error {
-	sc := bufio.NewScanner(r)
+// Run reads case lines from in and writes result lines to out; blank lines are skipped.
+func (r *Runner) Run(ctx context.Context, in io.Reader, out io.Writer) error {
+	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriter(out)
 	for sc.Scan() {
-		line := sc.Bytes()
-		if len(bytes.TrimSpace(line)) == 0 {
+		text := sc.Bytes()
+		if len(bytes.TrimSpace(text)) == 0 {
 			continue
 		}
-		bw.Write(RunLine(ctx, b, line))
+		bw.Write(r.Line(ctx, text))
 		bw.WriteByte('\n')
 	}
 	if err := sc.Err(); err != nil {
@@ -485,8 +601,8 @@ func Run(ctx context.Context, b *awaenqueue.Builder, r io.Reader, w io.Writer) e
 }
 
 // PrepareJob parses one `prepare` case line into the Job it describes (for benchmarks).
-func PrepareJob(b *awaenqueue.Builder, line []byte) (awaenqueue.Job, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
+func PrepareJob(text []byte) (awaenqueue.Job, error) {
+	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
@@ -495,5 +611,5 @@ func PrepareJob(b *awaenqueue.Builder, line []byte) (awaenqueue.Job, error) {
 	if op, _ := m["op"].(string); op != "prepare" {
 		return awaenqueue.Job{}, bad("op", "not a prepare case")
 	}
-	return parseJob(m["job"], b)
+	return parseJob(m["job"])
 }
