@@ -84,11 +84,11 @@ const COLUMNS: &str = "kind, queue, args::text, metadata::text, tags, priority, 
     run_at, unique_key, unique_states::text";
 
 async fn stored(pool: &PgPool, id: i64) -> anyhow::Result<Vec<String>> {
-    let row = sqlx::query(&format!(
+    let row = sqlx::query(
         "SELECT kind, queue, args::text, metadata::text, tags::text, priority::text, max_attempts::text, \
          state::text, to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), \
-         encode(unique_key, 'hex'), unique_states::text FROM awa.jobs WHERE id = $1"
-    ))
+         encode(unique_key, 'hex'), unique_states::text FROM awa.jobs WHERE id = $1",
+    )
     .bind(id)
     .fetch_one(pool)
     .await?;
