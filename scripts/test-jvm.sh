@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# All JVM host tests: `mvn verify` of jvm-example (golden vectors, bad inputs, concurrency, and with
-# DATABASE_URL set: PostgreSQL, real Awa Python workers, Awa's Python and Rust producers),
-# then the conformance script vs testdata/.
+# All JVM host tests: `mvn verify` of jvm-example (golden vectors, bad inputs, edge cases,
+# concurrency, the ABI handshake, and with DATABASE_URL set: PostgreSQL, real Awa Python workers,
+# Awa's Python and Rust producers), then the conformance script vs testdata/ (and the JVM edge
+# cases), compared by host-tests' compare-results.
 # Usage: scripts/with-db.sh scripts/test-jvm.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,11 +13,15 @@ if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
   apt-get update -qq >&2
   apt-get install -y -qq maven openjdk-17-jdk-headless >&2
 fi
+target="${CARGO_TARGET_DIR:-$root/target}"
+# the one comparison of runner output (docs/conformance.md)
+(cd "$root" && cargo build -q --locked --release -p host-tests --bin compare-results)
+export AWA_COMPARE_RESULTS="$target/release/compare-results"
 if [ -n "${DATABASE_URL:-}" ]; then
   "$root/scripts/setup-python.sh" >/dev/null
   # Awa's own Rust producer (awa-model insert_many) for the live dedup tests
   (cd "$root" && cargo build -q --locked --release -p host-tests --bin awa-rust-insert)
-  export AWA_RUST_INSERT="${CARGO_TARGET_DIR:-$root/target}/release/awa-rust-insert"
+  export AWA_RUST_INSERT="$target/release/awa-rust-insert"
 fi
 [ -n "${DATABASE_URL:-}" ] || echo "test-jvm: DATABASE_URL unset, database tests will be skipped" >&2
 
@@ -36,8 +41,12 @@ rm -f "$log"
 
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-./conformance <"$root/testdata/vectors.jsonl" >"$out"
-python3 "$root/scripts/conformance-compare.py" "$root/testdata/expected.jsonl" "$out"
-./conformance <"$root/testdata/bad-inputs.jsonl" >"$out"
-python3 "$root/scripts/conformance-compare.py" "$root/testdata/bad-inputs.expected.jsonl" "$out"
+edge=jvm-example/awa-enqueue/src/test/resources
+for pair in "testdata/vectors.jsonl testdata/expected.jsonl" \
+            "testdata/bad-inputs.jsonl testdata/bad-inputs.expected.jsonl" \
+            "$edge/edge-cases.jsonl $edge/edge-cases.expected.jsonl"; do
+  set -- $pair
+  ./conformance <"$root/$1" >"$out"
+  "$AWA_COMPARE_RESULTS" "$root/$2" "$out"
+done
 echo "test-jvm: ok"

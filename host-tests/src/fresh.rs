@@ -67,6 +67,7 @@ fn plain_job(kind: &str) -> NativeJob {
         tags: None,
         unique: None,
         ordering_key: None,
+        spelled: oracle::Spelled::default(),
     }
 }
 

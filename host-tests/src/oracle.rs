@@ -48,17 +48,41 @@ pub struct NativeJob {
     pub tags: Option<Vec<String>>,
     pub unique: Option<NativeUnique>,
     pub ordering_key: Option<Vec<u8>>,
+    /// Exact case-line spellings, used instead of generated ones.
+    pub spelled: Spelled,
+}
+
+/// Case-line text given verbatim: args JSON (e.g. with a repeated key) and run_at (RFC 3339
+/// variants). The expected values come from awa-model on what this text denotes.
+#[derive(Debug, Clone, Default)]
+pub struct Spelled {
+    pub args: Option<String>,
+    pub run_at: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub enum NativeCase {
     Prepare(NativeJob),
     PrepareMany(Vec<NativeJob>),
-    UniqueKey { kind: String, queue: Option<String>, args: Option<Value>, bucket: Option<i64> },
-    Ordering { key: Vec<u8>, shards: i16 },
+    UniqueKey {
+        kind: String,
+        queue: Option<String>,
+        args: Option<Value>,
+        bucket: Option<i64>,
+    },
+    Ordering {
+        key: Vec<u8>,
+        shards: i16,
+    },
     Kind(String),
     Canonical(Value),
-    Partition { logical: String, partitions: usize, key: Vec<u8> },
+    /// canonical_json of exact text (number boundaries, repeated keys, depth).
+    CanonicalText(String),
+    Partition {
+        logical: String,
+        partitions: usize,
+        key: Vec<u8>,
+    },
     StatesMask(u8),
     StatesNames(Vec<String>),
 }
@@ -83,6 +107,10 @@ pub fn expected(case: &NativeCase) -> Value {
         }),
         NativeCase::Kind(name) => json!({"kind": awa_model::kind::camel_to_snake(name)}),
         NativeCase::Canonical(v) => json!({"json": serde_json::to_string(v).expect("serialize")}),
+        NativeCase::CanonicalText(t) => {
+            let v: Value = serde_json::from_str(t).expect("valid JSON text");
+            json!({"json": serde_json::to_string(&v).expect("serialize")})
+        }
         NativeCase::Partition { logical, partitions, key } => {
             let pq = PartitionedQueue::new(logical.clone(), *partitions).expect("valid partitioned queue");
             json!({"index": awa_model::partition_for_ordering_key(key, *partitions), "queue": pq.queue_for_key(key)})
@@ -105,7 +133,7 @@ pub fn insert_opts(job: &NativeJob) -> InsertOpts {
         queue: job.queue.clone().unwrap_or(d.queue),
         priority: job.priority.unwrap_or(d.priority),
         max_attempts: job.max_attempts.unwrap_or(d.max_attempts),
-        run_at: job.run_at,
+        run_at: job.run_at.map(as_stored),
         metadata: job.metadata.clone().unwrap_or(d.metadata),
         tags: job.tags.clone().unwrap_or_default(),
         unique: job.unique.as_ref().map(NativeUnique::to_awa),
@@ -114,9 +142,20 @@ pub fn insert_opts(job: &NativeJob) -> InsertOpts {
     }
 }
 
+/// A time as awa-model's driver (sqlx) sends it to PostgreSQL: microseconds since 2000-01-01,
+/// truncated toward that epoch.
+pub fn as_stored(t: DateTime<Utc>) -> DateTime<Utc> {
+    let epoch = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single().expect("epoch");
+    let micros = (t - epoch).num_microseconds().expect("in range");
+    epoch + chrono::Duration::microseconds(micros)
+}
+
 /// The result line of a prepared job, computed by awa-model's `prepare_raw_job_insert`.
 fn prepared_by_awa(job: &NativeJob) -> Value {
-    let args = job.args.clone().unwrap_or_else(|| json!({}));
+    let args = match &job.spelled.args {
+        Some(text) => serde_json::from_str(text).expect("valid args text"),
+        None => job.args.clone().unwrap_or_else(|| json!({})),
+    };
     let p = awa_model::prepare_raw_job_insert(job.kind.clone(), args, insert_opts(job))
         .expect("awa-model accepts generated jobs");
     json!({
@@ -188,11 +227,12 @@ pub fn job_object(rng: &mut Rng, j: &NativeJob) -> Value {
         }
     };
     let coin = rng.chance(50);
-    put("args_json", opt_spelled(rng, &j.args), coin);
+    let args = j.spelled.args.as_ref().map(|t| json!(t)).unwrap_or_else(|| opt_spelled(rng, &j.args));
+    put("args_json", args, coin);
     put("queue", json!(j.queue), rng.chance(50));
     put("priority", json!(j.priority), rng.chance(50));
     put("max_attempts", json!(j.max_attempts), rng.chance(50));
-    let run_at = j.run_at.as_ref().map(|t| spell_run_at(rng, t));
+    let run_at = j.spelled.run_at.clone().or_else(|| j.run_at.as_ref().map(|t| spell_run_at(rng, t)));
     put("run_at", json!(run_at), rng.chance(50));
     let metadata = opt_spelled(rng, &j.metadata);
     put("metadata_json", metadata, rng.chance(50));
@@ -241,6 +281,7 @@ pub fn case_line(rng: &mut Rng, id: &str, case: &NativeCase) -> Value {
         NativeCase::Canonical(v) => {
             json!({"id": id, "op": "canonical_json", "json": gen::spelled(rng, v)})
         }
+        NativeCase::CanonicalText(t) => json!({"id": id, "op": "canonical_json", "json": t}),
         NativeCase::Partition { logical, partitions, key } => {
             json!({"id": id, "op": "partition", "logical_queue": logical, "partitions": partitions, "key_hex": to_hex(key)})
         }
@@ -356,6 +397,7 @@ pub fn gen_job(rng: &mut Rng) -> NativeJob {
         tags: rng.chance(60).then(|| (0..rng.below(21)).map(|_| gen::gen_string(rng, 10, false)).collect()),
         unique: rng.chance(70).then(|| gen_unique(rng)),
         ordering_key: rng.chance(40).then(|| gen_key(rng)),
+        spelled: Spelled::default(),
     }
 }
 
@@ -502,6 +544,7 @@ pub fn fixed_cases() -> Vec<NativeCase> {
         tags: None,
         unique: None,
         ordering_key: None,
+        spelled: Spelled::default(),
     };
     cases.push(NativeCase::Prepare(job("k")));
     cases.push(NativeCase::Prepare(NativeJob {
@@ -540,6 +583,138 @@ pub fn fixed_cases() -> Vec<NativeCase> {
         run_at: Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single(),
         ..job("send_email")
     }));
+    cases.extend(boundary_cases(job));
+    cases
+}
+
+/// The boundaries docs/derivation.md states, each with awa-model's answer.
+fn boundary_cases(job: impl Fn(&str) -> NativeJob) -> Vec<NativeCase> {
+    let mut cases = Vec::new();
+    // Numbers: underflow, the plain/exponent thresholds, integer ranges, subnormals, repeated keys, depth.
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let deep_object = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+    for text in [
+        "1e-400",
+        "-1e-400",
+        "1e15",
+        "1e16",
+        "123456789012345.6",
+        "1234567890123456.7",
+        "1e-5",
+        "1e-6",
+        "0.00001",
+        "0.000001",
+        "9007199254740993",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "2.5e-324",
+        "4.9e-324",
+        "1.7976931348623158e308",
+        "0e0",
+        "-0",
+        "1E2",
+        "0.30000000000000004",
+        "{\"a\":1,\"a\":2}",
+        "{\"b\":{\"x\":1},\"a\":[],\"b\":{\"y\":2}}",
+        "\"\\uFEFF\\u0000\\u001f\\u007f\"",
+        "\"\u{feff}x\u{feff}\"",
+        "\"\\ud83d\\ude00\"",
+    ] {
+        cases.push(NativeCase::CanonicalText(text.to_string()));
+    }
+    cases.push(NativeCase::CanonicalText(deep(127)));
+    cases.push(NativeCase::CanonicalText(deep_object(127)));
+    cases.push(NativeCase::CanonicalText("[\"scalars do not count\"]".to_string()));
+    // Kind rule: Unicode Uppercase/Lowercase properties (Other_Uppercase included), previous input character.
+    for name in [
+        "ⅠJob",
+        "ⒶJob",
+        "aⅠb",
+        "ⓐⒷ",
+        "HTTPⅡServer",
+        "ΣΑΣ",
+        "İstanbul",
+        "ǅungla",
+        "ꭰꭱ",
+        "ÀB",
+        "_Leading",
+        "A_B",
+        "ABCdef",
+        "1A",
+        "a1B",
+        "",
+        "日本Job",
+    ] {
+        cases.push(NativeCase::Kind(name.to_string()));
+    }
+    // Unique keys with parts left out, and a state mask of 0 (a key no state claims).
+    let uk = |kind: &str, queue: Option<&str>, args: Option<Value>, bucket: Option<i64>| NativeCase::UniqueKey {
+        kind: kind.into(),
+        queue: queue.map(Into::into),
+        args,
+        bucket,
+    };
+    cases.push(uk("k", None, None, None));
+    cases.push(uk("k", Some(""), None, None));
+    cases.push(uk("k", None, Some(json!({})), None));
+    cases.push(uk("k", None, Some(json!(null)), None));
+    cases.push(uk("k", None, None, Some(0)));
+    cases.push(uk("", None, None, None));
+    let unique =
+        |states: Option<u8>| NativeUnique { by_queue: None, by_args: None, by_period: None, states, state_names: None };
+    cases.push(NativeCase::Prepare(NativeJob { queue: Some(String::new()), unique: Some(unique(Some(0))), ..job("") }));
+    cases.push(NativeCase::Prepare(NativeJob { unique: Some(unique(None)), ..job("defaults") }));
+    cases.push(NativeCase::Prepare(NativeJob {
+        unique: Some(NativeUnique { state_names: Some(vec!["available".into(), "available".into()]), ..unique(None) }),
+        ..job("state_names")
+    }));
+    cases.push(NativeCase::Prepare(NativeJob {
+        tags: Some(vec![]),
+        metadata: Some(json!([1, "x"])),
+        ..job("metadata_array")
+    }));
+    cases.push(NativeCase::Prepare(NativeJob {
+        metadata: Some(json!(null)),
+        args: Some(json!("s")),
+        ..job("scalar_json")
+    }));
+    cases.push(NativeCase::Prepare(NativeJob {
+        spelled: Spelled { args: Some("{\"a\":1,\"a\":{\"z\":1,\"y\":2}}".into()), run_at: None },
+        unique: Some(unique(None)),
+        ..job("repeated_keys")
+    }));
+    // Lengths: characters (scalar values), and bytes for the queue.
+    cases.push(NativeCase::Prepare(NativeJob {
+        kind: "\u{1F600}".repeat(200),
+        queue: Some("é".repeat(29)),
+        ..job("x")
+    }));
+    cases.push(NativeCase::Prepare(NativeJob { queue: Some("\u{1F600}".repeat(14)), ..job("k") }));
+    // run_at: accepted RFC 3339 variants, offsets, truncation toward 2000-01-01, year bounds.
+    for text in [
+        "2026-11-28t10:00:00z",
+        "2026-11-28 10:00:00Z",
+        "2026-11-28T10:00:00.123456789123Z",
+        "2026-11-28T10:00:00-00:00",
+        "2026-11-28T10:00:00+14:00",
+        "2026-11-28T10:00:00-23:59",
+        "2026-11-28T10:00:00.0000005Z",
+        "1969-07-20T20:17:40.0000005Z",
+        "1999-12-31T23:59:59.9999999Z",
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T01:00:00+01:00",
+        "9999-12-31T23:59:59.999999999Z",
+        "9999-12-31T22:59:59-01:00",
+    ] {
+        let t = chrono::DateTime::parse_from_rfc3339(text).expect("valid RFC 3339").to_utc();
+        cases.push(NativeCase::Prepare(NativeJob {
+            run_at: Some(t),
+            spelled: Spelled { args: None, run_at: Some(text.into()) },
+            ..job("run_at")
+        }));
+    }
     cases
 }
 
@@ -638,6 +813,97 @@ pub fn bad_inputs() -> Vec<(Value, &'static str, &'static str)> {
         (prep(json!({"kind": "k", "unique": {"by_period": 5}})), "invalid_case", "unique.by_period"),
         (prep(json!({"kind": "k", "unique": {"states": 256}})), "invalid_case", "unique.states"),
         (prep(json!({"args_json": "{}"})), "invalid_case", "kind"),
+        // Boundaries of docs/derivation.md and the check order of docs/contract.md.
+        (prep(json!({"kind": "k", "queue": "é".repeat(201)})), "queue_too_long", "queue"),
+        (prep(json!({"kind": "\u{1F600}".repeat(201)})), "kind_too_long", "kind"),
+        (prep(json!({"kind": "k", "queue": "\u{1F600}".repeat(15)})), "queue_channel_too_long", "queue"),
+        (
+            prep(json!({"kind": "k", "args_json": format!("{}{}", "[".repeat(128), "]".repeat(128))})),
+            "json_too_deep",
+            "args",
+        ),
+        (
+            prep(json!({"kind": "k", "args_json": format!("{}1{}", "{\"a\":".repeat(128), "}".repeat(128))})),
+            "json_too_deep",
+            "args",
+        ),
+        (prep(json!({"kind": "k", "args_json": "1.7976931348623159e308"})), "number_out_of_range", "args"),
+        (prep(json!({"kind": "k", "metadata_json": "[1e400]"})), "number_out_of_range", "metadata"),
+        (prep(json!({"kind": "k", "args_json": "\u{feff}{}"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "{\"a\":\"\\ud800\"}"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "args_json": "\"\u{1}\""})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "run_at": "2026-11-28T10:00:00,5Z"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "2026-11-28T10:00Z"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "2026-11-28T10:00:00+24:00"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "0001-01-01T00:30:00+01:00"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "9999-12-31T23:30:00-01:00"})), "invalid_run_at", "run_at"),
+        (prep(json!({"kind": "k", "run_at": "10000-01-01T00:00:00Z"})), "invalid_run_at", "run_at"),
+        (
+            prep(json!({"kind": "k", "unique": {"states": ["available", "Available"]}})),
+            "unknown_state",
+            "unique.states",
+        ),
+        (
+            prep(json!({"kind": "k", "unique": {"by_period": "9223372036854775808"}})),
+            "invalid_case",
+            "unique.by_period",
+        ),
+        (prep(json!({"kind": "k", "ordering_key_hex": "0g"})), "invalid_case", "ordering_key_hex"),
+        (prep(json!({"kind": "k", "tags": ["a", 1]})), "invalid_case", "tags"),
+        (
+            prep(json!({"kind": "é".repeat(201), "queue": "q".repeat(201), "tags": vec!["t"; 21]})),
+            "kind_too_long",
+            "kind",
+        ),
+        (prep(json!({"kind": "k", "queue": "é".repeat(30), "priority": 0})), "queue_channel_too_long", "queue"),
+        (
+            prep(json!({"kind": "k", "max_attempts": 0, "tags": vec!["t"; 21]})),
+            "max_attempts_out_of_range",
+            "max_attempts",
+        ),
+        (prep(json!({"kind": "k", "tags": vec!["t\u{0}"; 21]})), "too_many_tags", "tags"),
+        (prep(json!({"kind": "k", "args_json": "{", "metadata_json": "{"})), "invalid_json", "args"),
+        (prep(json!({"kind": "k", "metadata_json": "[\"\\u0000\"]", "run_at": "never"})), "null_byte", "metadata"),
+        (prep(json!({"kind": "k", "run_at": "never", "unique": {"states": ["nope"]}})), "invalid_run_at", "run_at"),
+        (json!({"op": "prepare_many", "jobs": []}), "empty_batch", "jobs"),
+        (
+            json!({"op": "prepare_many", "jobs": [{"kind": "a"}, {"kind": "b", "queue": "é".repeat(30)}]}),
+            "queue_channel_too_long",
+            "jobs[1].queue",
+        ),
+        (
+            json!({"op": "prepare_many", "jobs": [{"kind": "a", "tags": ["x\u{0}"]}, {"kind": "b", "priority": 9}]}),
+            "null_byte",
+            "jobs[0].tags[0]",
+        ),
+        (json!({"op": "prepare_many", "jobs": [{"kind": "a"}, {"priority": 1}]}), "invalid_case", "jobs[1].kind"),
+        (json!({"op": "prepare_many"}), "invalid_case", "jobs"),
+        (
+            json!({"op": "unique_key", "kind": "k", "period_bucket": "-9223372036854775809"}),
+            "invalid_case",
+            "period_bucket",
+        ),
+        (json!({"op": "unique_key", "kind": "k", "period_bucket": 5}), "invalid_case", "period_bucket"),
+        (json!({"op": "unique_key", "args_json": "{}"}), "invalid_case", "kind"),
+        (json!({"op": "ordering", "shards": 4}), "invalid_case", "key_hex"),
+        (json!({"op": "ordering", "key_hex": "00"}), "invalid_case", "shards"),
+        (
+            json!({"op": "partition", "logical_queue": "q", "partitions": -1, "key_hex": ""}),
+            "invalid_case",
+            "partitions",
+        ),
+        (
+            json!({"op": "partition", "logical_queue": "q", "partitions": 4294967295u32, "key_hex": ""}),
+            "invalid_partitions",
+            "partitions",
+        ),
+        (json!({"op": "partition", "logical_queue": "", "partitions": 0, "key_hex": ""}), "empty_queue_name", "queue"),
+        (json!({"op": "canonical_json", "json": "1E400"}), "number_out_of_range", "json"),
+        (json!({"op": "canonical_json"}), "invalid_case", "json"),
+        (json!({"op": "unique_states", "mask": 256}), "invalid_case", "mask"),
+        (json!({"op": "unique_states", "states": ["waiting-external"]}), "unknown_state", "unique.states"),
+        (json!({"op": 7}), "invalid_case", "op"),
+        (json!({"id": "no-op"}), "invalid_case", "op"),
     ];
     for (i, (case, _, _)) in cases.iter_mut().enumerate() {
         case.as_object_mut().expect("object").insert("id".into(), json!(format!("bad-{i}")));

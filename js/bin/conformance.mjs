@@ -351,7 +351,7 @@ function parseJob(v) {
 
 const toHex = (bytes) => (bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
 
-function preparedJson(p) {
+export function preparedJson(p) {
   return {
     kind: p.kind, queue: p.queue, args_json: p.argsJson, state: p.state, priority: p.priority,
     max_attempts: p.maxAttempts, run_at: p.runAt, metadata_json: p.metadataJson, tags: p.tags,

@@ -71,7 +71,7 @@ class ConcurrencyTest {
             for (Future<InsertStatement> f : futures) {
                 InsertStatement s = f.get();
                 assertEquals(reference.sql(), s.sql());
-                assertEquals(reference.jobs(), s.jobs());
+                assertEquals(reference.binds(), s.binds());
             }
             pool.shutdown();
         }

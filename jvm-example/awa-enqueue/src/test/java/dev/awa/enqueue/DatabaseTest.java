@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,10 +16,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,33 +145,228 @@ class DatabaseTest {
         }
     }
 
+    static long id(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"canonical", "queue_storage"})
-    void savepointReportsDuplicateWithoutAbortingTheTransaction(String mode) throws Exception {
+    void tryEnqueueReturnsTheJobHoldingTheKey(String mode) throws Exception {
         Job unique = Job.builder("jvm_dup").args(Map.of("order", 7)).unique(UniqueOpts.byArgs()).build();
+        // the same value in another spelling is the same job
+        Job again = Job.builder("jvm_dup").argsJson("{ \"order\" : 7 }").unique(UniqueOpts.byArgs()).build();
         try (Connection c = PostgresUrl.connect(url(mode))) {
-            c.setAutoCommit(false);
-            Optional<JobRow> first = awa.tryEnqueue(c, unique);
-            assertTrue(first.isPresent());
-            Optional<JobRow> second = awa.tryEnqueue(c, unique);
-            assertFalse(second.isPresent(), "duplicate reported as empty");
-            awa.enqueue(c, Job.of("jvm_dup", "{\"after\":true}"));
-            c.commit();
-            assertEquals(2, count(c, "jvm_dup"));
+            // auto-commit: no savepoint, a visible duplicate is a normal result
+            InsertResult first = awa.tryEnqueue(c, unique);
+            assertTrue(first.inserted());
+            assertFalse(first.duplicate());
+            assertNull(first.existing());
+            assertEquals("11111000", first.row().uniqueStates());
+            InsertResult dup = awa.tryEnqueue(c, again);
+            assertTrue(dup.duplicate());
+            assertNull(dup.row());
+            assertEquals(first.row().id(), dup.existing().id(), "the job holding the key");
+            assertEquals("available", dup.existing().state());
+            assertEquals(1, count(c, "jvm_dup"));
 
+            // inside a transaction: the transaction stays usable after a duplicate
+            c.setAutoCommit(false);
+            InsertResult inTx = awa.tryEnqueue(c, unique);
+            assertTrue(inTx.duplicate());
+            assertEquals(first.row().id(), inTx.existing().id());
+            JobRow other = awa.enqueue(c, Job.of("jvm_dup", "{\"after\":true}"));
+            InsertResult fresh = awa.tryEnqueue(c, Job.builder("jvm_dup").argsJson("{\"order\":8}").unique(UniqueOpts.byArgs()).build());
+            assertTrue(fresh.inserted());
+            // a duplicate of a job inserted earlier in the same transaction
+            InsertResult sameTx = awa.tryEnqueue(c, Job.builder("jvm_dup").argsJson("{\"order\":8}").unique(UniqueOpts.byArgs()).build());
+            assertEquals(fresh.row().id(), sameTx.existing().id());
+            c.commit();
+            assertEquals(3, count(c, "jvm_dup"));
+            assertTrue(other.id() > 0);
+
+            // jobs without a unique key always insert
+            for (int i = 0; i < 2; i++) assertTrue(awa.tryEnqueue(c, Job.of("jvm_dup_plain", "{}")).inserted());
+            c.commit();
+
+            // enqueue (plain insert-sql) fails on the duplicate; isUniqueConflict recognizes it
             SQLException e = assertThrows(SQLException.class, () -> awa.enqueue(c, unique));
             assertTrue(AwaEnqueue.isUniqueConflict(e), e.toString());
             c.rollback();
-
             c.setAutoCommit(true);
-            assertFalse(awa.tryEnqueue(c, unique).isPresent());
-            SQLException other = assertThrows(SQLException.class, () -> {
+            SQLException notUnique = assertThrows(SQLException.class, () -> {
                 try (Statement st = c.createStatement()) {
                     st.execute("SELECT 1/0");
                 }
             });
-            assertFalse(AwaEnqueue.isUniqueConflict(other));
+            assertFalse(AwaEnqueue.isUniqueConflict(notUnique));
         }
+    }
+
+    /**
+     * A race: another transaction holds the key uncommitted, so the try-insert guard cannot see
+     * it; the insert waits, then fails with 23505 once the holder commits. Inside a transaction
+     * only the savepoint is rolled back, and the holder is found with existing-job-sql.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"canonical", "queue_storage"})
+    void raceDuplicateRollsBackOnlyTheSavepoint(String mode) throws Exception {
+        for (boolean autoCommit : new boolean[] {false, true}) {
+            Job job = Job.builder("jvm_race").argsJson("{\"auto\":" + autoCommit + "}").unique(UniqueOpts.byArgs()).build();
+            try (Connection holder = PostgresUrl.connect(url(mode)); Connection racer = PostgresUrl.connect(url(mode));
+                    Connection observer = PostgresUrl.connect(url(mode))) {
+                holder.setAutoCommit(false);
+                long held = awa.enqueue(holder, job).id();
+                racer.setAutoCommit(autoCommit);
+                long racerPid = id(racer, "SELECT pg_backend_pid()");
+                if (!autoCommit) awa.enqueue(racer, Job.of("jvm_race_before", "{}"));
+                java.util.concurrent.CompletableFuture<InsertResult> result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return awa.tryEnqueue(racer, job);
+                    } catch (SQLException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                });
+                waitUntilBlocked(observer, racerPid);
+                holder.commit();
+                InsertResult r = result.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertTrue(r.duplicate(), mode + " autoCommit=" + autoCommit);
+                assertEquals(held, r.existing().id(), mode + " autoCommit=" + autoCommit);
+                if (!autoCommit) {
+                    awa.enqueue(racer, Job.of("jvm_race_after", "{}")); // the transaction goes on
+                    racer.commit();
+                    assertEquals(1, count(racer, "jvm_race_before"));
+                    assertEquals(1, count(racer, "jvm_race_after"));
+                }
+            }
+        }
+    }
+
+    /** Waits until backend {@code pid} waits for a lock (observed from an auto-commit connection). */
+    private static void waitUntilBlocked(Connection observer, long pid) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (PreparedStatement ps = observer.prepareStatement(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?")) {
+                ps.setLong(1, pid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("backend " + pid + " never waited for a lock");
+    }
+
+    /** The holder committed after the racer's snapshot (repeatable read): a duplicate, holder not visible. */
+    @ParameterizedTest
+    @ValueSource(strings = {"canonical", "queue_storage"})
+    void duplicateHeldOutsideTheSnapshotHasNoExistingJob(String mode) throws Exception {
+        Job job = Job.builder("jvm_invisible").argsJson("{}").unique(UniqueOpts.byArgs()).build();
+        try (Connection holder = PostgresUrl.connect(url(mode)); Connection racer = PostgresUrl.connect(url(mode))) {
+            racer.setAutoCommit(false);
+            racer.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            assertEquals(0, count(racer, "jvm_invisible")); // takes the snapshot
+            long held = awa.enqueue(holder, job).id(); // auto-commit: committed now
+            assertTrue(held > 0);
+            InsertResult r = awa.tryEnqueue(racer, job);
+            assertTrue(r.duplicate());
+            assertNull(r.existing(), "the holder is not visible to this snapshot");
+            assertEquals(0, count(racer, "jvm_invisible")); // the transaction is still usable
+            racer.commit();
+        }
+    }
+
+    /** Every string class of ApiTest survives the database round trip in kind, queue, tags and args. */
+    @ParameterizedTest
+    @ValueSource(strings = {"canonical", "queue_storage"})
+    void stringClassesRoundTrip(String mode) throws Exception {
+        try (Connection c = PostgresUrl.connect(url(mode))) {
+            List<Job> jobs = new ArrayList<>();
+            for (String s : ApiTest.STRING_CLASSES) {
+                jobs.add(Job.builder("k" + s).queue(s + "q").tags(s, "t" + s + "t").args(Map.of(s, List.of(s, "x" + s)))
+                        .unique(UniqueOpts.byArgs()).build());
+            }
+            List<JobRow> rows = new ArrayList<>();
+            for (Job j : jobs) rows.add(awa.enqueue(c, j));
+            List<JobRow> again = new ArrayList<>();
+            for (Job j : jobs) again.add(awa.tryEnqueue(c, j).existing());
+            List<JobRow> batch = awa.enqueueMany(c, jobs.stream().map(j -> j.toBuilder().unique(null).build()).toList());
+            for (int i = 0; i < jobs.size(); i++) {
+                Job j = jobs.get(i);
+                String what = Arrays.toString(ApiTest.STRING_CLASSES.get(i).codePoints().toArray());
+                for (JobRow r : List.of(rows.get(i), again.get(i), batch.get(i))) {
+                    assertEquals(j.kind(), r.kind(), what);
+                    assertEquals(j.queue(), r.queue(), what);
+                    assertEquals(j.tags(), r.tags(), what);
+                    assertEquals(Json.parse(j.argsJson()), Json.parse(r.argsJson()), what);
+                }
+                assertEquals(rows.get(i).id(), again.get(i).id(), what);
+                assertArrayEquals(awa.prepare(j).uniqueKey(), rows.get(i).uniqueKey(), what);
+            }
+        }
+    }
+
+    /**
+     * The runner's --enqueue mode over the golden vectors: each prepare case in its own committed
+     * transaction; the outcome matches the expected result (error code and field; a prepared job
+     * is inserted with the expected values, or is a duplicate of a job inserted before).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"canonical", "queue_storage"})
+    @SuppressWarnings("unchecked")
+    void conformanceRunnerEnqueues(String mode) throws Exception {
+        String url = TestSupport.newDb("jvm_enqueue_" + mode, mode);
+        List<String> cases = TestSupport.lines("vectors.jsonl"), expected = TestSupport.lines("expected.jsonl");
+        int inserted = 0, duplicates = 0, errors = 0;
+        try (Connection c = PostgresUrl.connect(url); Connection check = PostgresUrl.connect(url)) {
+            c.setAutoCommit(false);
+            dev.awa.enqueue.conformance.ConformanceMain runner = new dev.awa.enqueue.conformance.ConformanceMain(awa, c);
+            for (int i = 0; i < cases.size(); i++) {
+                Map<String, Object> exp = (Map<String, Object>) Json.parse(expected.get(i));
+                Map<String, Object> got = (Map<String, Object>) Json.parse(runner.runLine(cases.get(i)));
+                String where = "line " + (i + 1) + ": " + got;
+                assertEquals(exp.get("id"), got.get("id"), where);
+                boolean prepare = "prepare".equals(((Map<String, Object>) Json.parse(cases.get(i))).get("op"));
+                if (exp.containsKey("error")) {
+                    Map<String, Object> e = (Map<String, Object>) exp.get("error"), a = (Map<String, Object>) got.get("error");
+                    assertNotNull(a, where);
+                    assertEquals(e.get("code"), a.get("code"), where);
+                    assertEquals(e.get("field"), a.get("field"), where);
+                    errors++;
+                } else if (!prepare) {
+                    assertEquals(exp.get("ok"), got.get("ok"), where);
+                } else if (Boolean.TRUE.equals(got.get("duplicate"))) {
+                    assertNotNull(((Map<String, Object>) exp.get("ok")).get("unique_key_hex"), where);
+                    duplicates++;
+                } else {
+                    Map<String, Object> e = (Map<String, Object>) exp.get("ok");
+                    long id = Long.parseLong((String) ((Map<String, Object>) got.get("ok")).get("job_id"));
+                    try (PreparedStatement ps = check.prepareStatement("SELECT kind, queue, state::text, priority, "
+                            + "max_attempts, unique_states::text, encode(unique_key, 'hex'), args::text FROM awa.jobs WHERE id = ?")) {
+                        ps.setLong(1, id);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            assertTrue(rs.next(), where);
+                            assertEquals(e.get("kind"), rs.getString(1), where);
+                            assertEquals(e.get("queue"), rs.getString(2), where);
+                            assertEquals(e.get("state"), rs.getString(3), where);
+                            assertEquals(((Number) e.get("priority")).intValue(), rs.getInt(4), where);
+                            assertEquals(((Number) e.get("max_attempts")).intValue(), rs.getInt(5), where);
+                            assertEquals(e.get("unique_states"), rs.getString(6), where);
+                            assertEquals(e.get("unique_key_hex"), rs.getString(7), where);
+                            assertEquals(e.get("args_json"), awa.canonicalJson(rs.getString(8)), where);
+                        }
+                    }
+                    inserted++;
+                }
+            }
+        }
+        assertTrue(inserted > 500 && errors > 100, "inserted " + inserted + ", duplicates " + duplicates + ", errors " + errors);
     }
 
     /** A real Awa Python worker (awa-pg 0.6.9) completes jobs the JVM enqueued. */
@@ -201,8 +397,10 @@ class DatabaseTest {
         try (Connection c = PostgresUrl.connect(url)) {
             for (long id : ids) assertEquals("completed", state(c, id), "job " + id);
             // a completed unique job still blocks re-enqueue (default states)
-            assertFalse(awa.tryEnqueue(c, Job.builder("jvm_job").argsJson("{ \"n\" : 2 }").queue("jvm_q")
-                    .unique(UniqueOpts.byArgs()).build()).isPresent());
+            InsertResult again = awa.tryEnqueue(c, Job.builder("jvm_job").argsJson("{ \"n\" : 2 }").queue("jvm_q")
+                    .unique(UniqueOpts.byArgs()).build());
+            assertTrue(again.duplicate());
+            assertEquals("completed", again.existing().state());
         }
     }
 
@@ -258,12 +456,18 @@ class DatabaseTest {
             assertEquals(Boolean.TRUE, py.get("inserted"), py.toString());
             Prepared p = awa.prepare(Job.builder("ext_job").argsJson("{\"s\":\"\\u00e9\",\"x\":1.5,\"n\":1}")
                     .unique(UniqueOpts.byArgs()).build());
-            assertArrayEquals(uniqueKeyOf(c, ((Number) py.get("id")).longValue()), p.uniqueKey());
+            long pyId = ((Number) py.get("id")).longValue();
+            assertArrayEquals(uniqueKeyOf(c, pyId), p.uniqueKey());
+            // the shortest "unique by args" has Awa's default states, as awa-pg stores them
+            assertEquals("11111000", uniqueStatesOf(c, pyId));
+            assertEquals("11111000", p.uniqueStates());
             Map<String, Object> args = new LinkedHashMap<>();
             args.put("x", 1.5);
             args.put("s", "é");
             args.put("n", 1);
-            assertFalse(awa.tryEnqueue(c, Job.builder("ext_job").args(args).unique(UniqueOpts.byArgs()).build()).isPresent());
+            InsertResult dupOfPython = awa.tryEnqueue(c, Job.builder("ext_job").args(args).unique(UniqueOpts.byArgs()).build());
+            assertTrue(dupOfPython.duplicate());
+            assertEquals(pyId, dupOfPython.existing().id());
 
             // JVM first, Python second: by_queue + by_period
             UniqueOpts opts = UniqueOpts.builder().byQueue(true).byPeriod(493827L).build();
@@ -288,8 +492,11 @@ class DatabaseTest {
             new Opts("by_args", "{\"by_args\":true}", UniqueOpts.byArgs()),
             new Opts("by_queue", "{\"by_queue\":true}", UniqueOpts.builder().byQueue(true).build()),
             new Opts("by_period", "{\"by_period\":493827}", UniqueOpts.builder().byPeriod(493827L).build()),
+            new Opts("by_args_builder", "{\"by_args\":true}", UniqueOpts.builder().byArgs(true).build()),
             new Opts("queue_period_no_args", "{\"by_args\":false,\"by_queue\":true,\"by_period\":493828,\"states\":23}",
-                    UniqueOpts.builder().byArgs(false).byQueue(true).byPeriod(493828L).states(23).build()));
+                    UniqueOpts.builder().byArgs(false).byQueue(true).byPeriod(493828L).states(23).build()),
+            new Opts("state_names", "{\"by_queue\":true,\"states\":23}",
+                    UniqueOpts.builder().byQueue(true).stateNames("scheduled", "available", "running", "retryable").build()));
 
     /** One value: the JVM gets raw text (shuffled keys, 1E0 for 1.0, \\u escapes, spaces). */
     private static final String JVM_ARGS =
@@ -317,7 +524,12 @@ class DatabaseTest {
                 assertEquals(Hex.encode(p.uniqueKey()), r.get("unique_key"), o.name());
                 assertArrayEquals(p.uniqueKey(), uniqueKeyOf(c, id), o.name());
                 assertEquals(p.uniqueStates(), uniqueStatesOf(c, id), o.name());
-                assertFalse(awa.tryEnqueue(c, jvmJob).isPresent(), o.name() + ": the JVM duplicate went in");
+                if (o.awaJson().equals("{\"by_args\":true}") || o.awaJson().equals("{}")) {
+                    assertEquals("11111000", p.uniqueStates(), o.name() + ": Awa's default states");
+                }
+                InsertResult jvmDup = awa.tryEnqueue(c, jvmJob);
+                assertTrue(jvmDup.duplicate(), o.name() + ": the JVM duplicate went in");
+                assertEquals(id, jvmDup.existing().id(), o.name());
 
                 // the JVM first, Awa's Rust producer second
                 Job second = Job.builder("jvm_first_" + o.name()).argsJson(JVM_ARGS).queue(queue).unique(o.jvm()).build();

@@ -13,7 +13,7 @@ class PoolTest {
             assertEquals(1, awa.idleInstances());
             // canonical-json reading 64 bytes at the end of the 4 GiB address space: out of bounds
             AwaEnqueueException e = assertThrows(AwaEnqueueException.class,
-                    () -> awa.with(i -> i.rawCall("awa:enqueue/core@0.6.9#canonical-json", 0xFFFF_FFC0L, 64)));
+                    () -> awa.with(i -> i.rawCall(Layout.CANONICAL_JSON.name(), 0xFFFF_FFC0L, 64)));
             assertEquals("module_trap", e.code());
             assertEquals(0, awa.idleInstances(), "the trapped instance was not returned to the pool");
             assertEquals("{\"a\":1}", awa.canonicalJson("{ \"a\" : 1 }"));
