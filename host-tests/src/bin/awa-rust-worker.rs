@@ -1,7 +1,8 @@
 //! Awa's own Rust worker (the `awa` 0.6.9 crate) for tests and the demo of every host:
-//!   awa-rust-worker DATABASE_URL QUEUES KINDS COUNT TIMEOUT_S
-//! runs a real Awa worker for the comma-separated queues and kinds until COUNT jobs ran (or the
-//! timeout), completing each, and prints {"seen":[{"id":..,"kind":..,"queue":..,"args":..}]}.
+//!   awa-rust-worker DATABASE_URL QUEUES KINDS COUNT TIMEOUT_S [STOP_FILE]
+//! runs a real Awa worker for the comma-separated queues and kinds until COUNT jobs ran, the
+//! timeout passed or STOP_FILE exists, completing each, and prints
+//! {"seen":[{"id":..,"kind":..,"queue":..,"args":..}]}.
 
 use awa::{Client, JobContext, JobError, JobResult, QueueConfig, Worker};
 use serde_json::{json, Value};
@@ -28,8 +29,10 @@ impl Worker for Recorder {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [url, queues, kinds, count, timeout] = args.as_slice() else {
-        anyhow::bail!("usage: awa-rust-worker DATABASE_URL QUEUES KINDS COUNT TIMEOUT_S")
+    let (url, queues, kinds, count, timeout, stop_file) = match args.as_slice() {
+        [u, q, k, c, t] => (u, q, k, c, t, None),
+        [u, q, k, c, t, s] => (u, q, k, c, t, Some(std::path::PathBuf::from(s))),
+        _ => anyhow::bail!("usage: awa-rust-worker DATABASE_URL QUEUES KINDS COUNT TIMEOUT_S [STOP_FILE]"),
     };
     let (count, timeout): (usize, f64) = (count.parse()?, timeout.parse()?);
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
@@ -46,14 +49,15 @@ async fn main() -> anyhow::Result<()> {
     let client = builder.build()?;
     client.start().await?;
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(timeout);
-    while seen.lock().expect("lock").len() < count && tokio::time::Instant::now() < deadline {
+    let stopped = || stop_file.as_ref().is_some_and(|f| f.exists());
+    while seen.lock().expect("lock").len() < count && tokio::time::Instant::now() < deadline && !stopped() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await; // let completions land
     client.shutdown(Duration::from_secs(5)).await;
     let seen = seen.lock().expect("lock").clone();
     println!("{}", json!({ "seen": seen }));
-    if seen.len() < count {
+    if seen.len() < count && !stopped() {
         std::process::exit(1);
     }
     Ok(())
