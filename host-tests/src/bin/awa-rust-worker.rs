@@ -35,7 +35,9 @@ async fn main() -> anyhow::Result<()> {
         _ => anyhow::bail!("usage: awa-rust-worker DATABASE_URL QUEUES KINDS COUNT TIMEOUT_S [STOP_FILE]"),
     };
     let (count, timeout): (usize, f64) = (count.parse()?, timeout.parse()?);
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
+    // Awa's client holds connections per queue (dispatchers, heartbeat, maintenance): size the pool for them.
+    let connections = 8 + 2 * queues.split(',').count() as u32;
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(connections).connect(url).await?;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut builder = Client::builder(pool);
     for queue in queues.split(',') {
