@@ -122,7 +122,9 @@ func TestUniqueOptsDefaults(t *testing.T) {
 	}
 }
 
-func bytesEqual(a, b []byte) bool { return hex.EncodeToString(a) == hex.EncodeToString(b) && (a == nil) == (b == nil) }
+func bytesEqual(a, b []byte) bool {
+	return hex.EncodeToString(a) == hex.EncodeToString(b) && (a == nil) == (b == nil)
+}
 
 func TestTypedErrors(t *testing.T) {
 	b := newTestBuilder(t)

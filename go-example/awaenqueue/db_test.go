@@ -479,15 +479,19 @@ type handle struct {
 	insert func(context.Context, awaenqueue.Job) (*awaenqueue.JobRow, error)
 	many   func(context.Context, []awaenqueue.Job) ([]awaenqueue.JobRow, error)
 	count  func(ctx context.Context, kind string) (int64, error) // through the handle: it is usable
-	done   func(context.Context) error                          // commit / release
-	trace  *tracer                                              // nil for lib/pq (no tracing hook)
+	done   func(context.Context) error                           // commit / release
+	trace  *tracer                                               // nil for lib/pq (no tracing hook)
 }
 
 func pgxHandle(b *awaenqueue.Builder, name string, inTx bool, db awaenqueue.DB, tr *tracer, done func(context.Context) error) handle {
 	return handle{name: name, inTx: inTx, trace: tr, done: done,
-		try:    func(ctx context.Context, j awaenqueue.Job) (awaenqueue.InsertResult, error) { return b.TryEnqueue(ctx, db, j) },
+		try: func(ctx context.Context, j awaenqueue.Job) (awaenqueue.InsertResult, error) {
+			return b.TryEnqueue(ctx, db, j)
+		},
 		insert: func(ctx context.Context, j awaenqueue.Job) (*awaenqueue.JobRow, error) { return b.Enqueue(ctx, db, j) },
-		many:   func(ctx context.Context, j []awaenqueue.Job) ([]awaenqueue.JobRow, error) { return b.EnqueueMany(ctx, db, j) },
+		many: func(ctx context.Context, j []awaenqueue.Job) ([]awaenqueue.JobRow, error) {
+			return b.EnqueueMany(ctx, db, j)
+		},
 		count: func(ctx context.Context, kind string) (n int64, err error) {
 			err = db.QueryRow(ctx, "SELECT count(*) FROM awa.jobs WHERE kind = $1", kind).Scan(&n)
 			return n, err
@@ -497,9 +501,15 @@ func pgxHandle(b *awaenqueue.Builder, name string, inTx bool, db awaenqueue.DB, 
 
 func stdHandle(b *awaenqueue.Builder, name string, inTx bool, db awaenqueue.StdDB, tr *tracer, done func(context.Context) error) handle {
 	return handle{name: name, inTx: inTx, trace: tr, done: done,
-		try:    func(ctx context.Context, j awaenqueue.Job) (awaenqueue.InsertResult, error) { return b.TryEnqueueStd(ctx, db, j) },
-		insert: func(ctx context.Context, j awaenqueue.Job) (*awaenqueue.JobRow, error) { return b.EnqueueStd(ctx, db, j) },
-		many:   func(ctx context.Context, j []awaenqueue.Job) ([]awaenqueue.JobRow, error) { return b.EnqueueManyStd(ctx, db, j) },
+		try: func(ctx context.Context, j awaenqueue.Job) (awaenqueue.InsertResult, error) {
+			return b.TryEnqueueStd(ctx, db, j)
+		},
+		insert: func(ctx context.Context, j awaenqueue.Job) (*awaenqueue.JobRow, error) {
+			return b.EnqueueStd(ctx, db, j)
+		},
+		many: func(ctx context.Context, j []awaenqueue.Job) ([]awaenqueue.JobRow, error) {
+			return b.EnqueueManyStd(ctx, db, j)
+		},
 		count: func(ctx context.Context, kind string) (n int64, err error) {
 			rows, err := db.QueryContext(ctx, "SELECT count(*) FROM awa.jobs WHERE kind = $1", kind)
 			if err != nil {
@@ -639,6 +649,9 @@ func TestTryEnqueueEveryDriver(t *testing.T) {
 			b := builder(t)
 			ctx := context.Background()
 			for _, h := range handles(t, b, url) {
+				if h.trace != nil {
+					h.trace.take()
+				}
 				kind := "try_" + h.name
 				job := func(args string) awaenqueue.Job {
 					return awaenqueue.Job{Kind: kind, Args: json.RawMessage(args), Tags: []string{"x", "y,z"}, Unique: awaDefault()}
@@ -679,11 +692,14 @@ func TestTryEnqueueEveryDriver(t *testing.T) {
 
 				// A duplicate that races the guard: the holder's transaction has the key but has
 				// not committed, so the guard cannot see it and the insert waits on the holder.
+				// (On another queue: in queue storage an open transaction holds its queue lanes.)
+				raceJob := job(`{"race":true}`)
+				raceJob.Queue = new("race_" + h.name)
 				holder, err := db.Begin(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
-				held, err := b.Enqueue(ctx, holder, job(`{"race":true}`))
+				held, err := b.Enqueue(ctx, holder, raceJob)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -692,7 +708,8 @@ func TestTryEnqueueEveryDriver(t *testing.T) {
 				var raceErr error
 				go func() {
 					defer close(done)
-					raced, raceErr = h.try(ctx, job(`{"race": true}`))
+					raceJob.Args = json.RawMessage(`{ "race" : true }`)
+					raced, raceErr = h.try(ctx, raceJob)
 				}()
 				waitForLockWait(t, db)
 				if err := holder.Commit(ctx); err != nil {

@@ -6,11 +6,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/awa-enqueue/awa-enqueue/go-example/awaenqueue"
 )
@@ -104,5 +107,50 @@ func TestConcurrentMatchesSequential(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestEnqueueMode: with a connection (--enqueue), prepare cases go through TryEnqueue, each in
+// its own committed transaction; other ops are answered as usual.
+func TestEnqueueMode(t *testing.T) {
+	if os.Getenv("DATABASE_URL") == "" {
+		t.Skip("DATABASE_URL is not set (run through scripts/with-db.sh)")
+	}
+	out, err := exec.Command(filepath.Join("..", "..", "..", "scripts", "new-awa-db.sh"), "go_conformance_enqueue", "queue_storage").Output()
+	if err != nil {
+		t.Fatalf("new-awa-db.sh: %v", err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	r := &Runner{Builder: newBuilder(t), Conn: conn}
+	in := `{"id":1,"op":"prepare","job":{"kind":"k","args_json":"{\"a\":1}","unique":{}}}
+{"id":2,"op":"prepare","job":{"kind":"k","args_json":" { \"a\" : 1 } ","unique":{"states":["scheduled","available"]}}}
+{"id":3,"op":"prepare","job":{"kind":"k","priority":9}}
+{"id":4,"op":"prepare","job":{"kind":"k","priority":"9"}}
+{"id":5,"op":"prepare","job":{"kind":"k"}}
+{"id":6,"op":"kind_from_type_name","name":"IOError"}
+`
+	var res bytes.Buffer
+	if err := r.Run(ctx, strings.NewReader(in), &res); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := conn.QueryRow(ctx, "SELECT array_agg(id ORDER BY id) FROM awa.jobs").Scan(&ids); err != nil || len(ids) != 2 {
+		t.Fatalf("stored %v %v", ids, err)
+	}
+	want := []string{
+		fmt.Sprintf(`{"id":1,"ok":{"job_id":"%d"}}`, ids[0]),
+		`{"duplicate":true,"id":2}`,
+		`{"error":{"code":"priority_out_of_range","field":"priority","message":"priority must be between 1 and 4, got 9"},"id":3}`,
+		`{"error":{"code":"invalid_case","field":"priority","message":"priority must be an integer in range"},"id":4}`,
+		fmt.Sprintf(`{"id":5,"ok":{"job_id":"%d"}}`, ids[1]),
+		`{"id":6,"ok":{"kind":"io_error"}}`,
+	}
+	if got := strings.Split(strings.TrimSpace(res.String()), "\n"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got\n%s", strings.Join(got, "\n"))
 	}
 }
