@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
  * <p>Every size, alignment, field and payload offset, flat signature and export name comes from
  * {@link Layout}, generated from {@code wit/awa-enqueue.wit}. A small generic reader/writer
  * covers what the interface uses (strings, lists, options, records, results); each export is one
- * short method on top of it. Arguments are allocated with {@code cabi_realloc} and owned (freed)
+ * short method on top of it (a string or list is the canonical ABI's (ptr, len) pair of 32-bit
+ * values). Arguments are allocated with {@code cabi_realloc} and owned (freed)
  * by the callee. A result beyond one flat value comes back through the callee's return area:
  * it is copied out into Java values, then released with the export's post-return function,
  * before anything else is called (errors are turned into exceptions only after that).

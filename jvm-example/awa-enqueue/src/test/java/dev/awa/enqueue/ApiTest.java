@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
-/** The Java API: values from awa-contract.md §12 (generated with awa-model 0.6.9), errors, statements. */
+/** The Java API: values generated with awa-model 0.6.9, defaults, errors, strings, statements. */
 class ApiTest {
     static AwaEnqueue awa;
 

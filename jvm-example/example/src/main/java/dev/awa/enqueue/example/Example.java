@@ -39,8 +39,9 @@ public final class Example {
                     .queue(QUEUE).unique(UniqueOpts.builder().byQueue(true).build()).build();
             print("unique", awa.tryEnqueue(conn, receipt).row());
             InsertResult again = awa.tryEnqueue(conn, receipt);
-            System.out.println("duplicate : " + (again.duplicate()
-                    ? "not inserted, job " + again.existing().id() + " holds the key; transaction still usable" : again));
+            System.out.println("duplicate : " + (again.duplicate() ? "not inserted, "
+                    + (again.existing() == null ? "the job holding the key is not visible" : "job " + again.existing().id()
+                            + " holds the key") + "; transaction still usable" : again));
 
             byte[] customer = "customer-42".getBytes(StandardCharsets.UTF_8);
             Partition part = awa.partitionForKey(QUEUE, 1, customer);
