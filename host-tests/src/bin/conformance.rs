@@ -2,7 +2,8 @@
 //! on stdin, one result line per case on stdout, in order.
 //!   conformance             derive only
 //!   conformance --enqueue   with DATABASE_URL: every `prepare` case is enqueued with the core's
-//!                           duplicate-safe SQL through sqlx, each in its own committed transaction
+//!                           duplicate-safe SQL and every `prepare_many` case with its batch SQL,
+//!                           through sqlx, each in its own committed transaction
 
 use awa_enqueue::Placeholders;
 use host_tests::cases::{error_line, parse_case, run_line, Case};
@@ -12,9 +13,23 @@ use sqlx::{Connection, PgConnection, Row};
 use std::io::{BufRead, BufWriter, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+struct Sql {
+    try_insert: String,
+    insert_many: String,
+}
+
+/// A database error as a result line: `db_error` with its SQLSTATE.
+fn db_error(id: Value, e: &sqlx::Error) -> Value {
+    let sqlstate = match e {
+        sqlx::Error::Database(d) => d.code().map(|c| c.to_string()),
+        _ => None,
+    };
+    json!({"id": id, "error": {"code": "db_error", "field": "", "sqlstate": sqlstate, "message": e.to_string()}})
+}
+
 /// Enqueue one job the way a Rust producer would with this crate: try-insert-sql in a
 /// transaction; a duplicate is a row with `inserted` false (or, in a race, Awa's 23505).
-async fn enqueue(conn: &mut PgConnection, core: &mut WasmCore, sql: &str, id: Value, job: &awa_enqueue::Job) -> Value {
+async fn enqueue(conn: &mut PgConnection, core: &mut WasmCore, sql: &Sql, id: Value, job: &awa_enqueue::Job) -> Value {
     let binds = match core.prepare_with_binds(job) {
         Ok((_, binds)) => binds,
         Err(e) => return error_line(id, e.code.as_str(), &e.field, &e.message),
@@ -22,13 +37,15 @@ async fn enqueue(conn: &mut PgConnection, core: &mut WasmCore, sql: &str, id: Va
     let failed = id.clone();
     let result = async {
         let mut tx = conn.begin().await?;
-        let rows = host_tests::db::fetch_all(&mut tx, sql, &binds).await;
-        let line = match rows {
+        let line = match host_tests::db::fetch_all(&mut tx, &sql.try_insert, &binds).await {
             Ok(rows) => match rows.first() {
                 Some(row) if row.get::<bool, _>("inserted") => {
                     json!({"id": id, "ok": {"job_id": row.get::<i64, _>("id").to_string()}})
                 }
-                _ => json!({"id": id, "duplicate": true}),
+                Some(row) => {
+                    json!({"id": id, "duplicate": true, "existing_job_id": row.get::<i64, _>("id").to_string()})
+                }
+                None => json!({"id": id, "duplicate": true}),
             },
             Err(e) if host_tests::db::is_unique_conflict(&e) => {
                 tx.rollback().await?;
@@ -40,7 +57,31 @@ async fn enqueue(conn: &mut PgConnection, core: &mut WasmCore, sql: &str, id: Va
         Ok::<_, sqlx::Error>(line)
     }
     .await;
-    result.unwrap_or_else(|e| error_line(failed, "host_error", "", &e.to_string()))
+    result.unwrap_or_else(|e| db_error(failed, &e))
+}
+
+/// Enqueue a batch in one statement and transaction.
+async fn enqueue_many(
+    conn: &mut PgConnection,
+    core: &mut WasmCore,
+    sql: &Sql,
+    id: Value,
+    jobs: &[awa_enqueue::Job],
+) -> Value {
+    let binds = match core.insert_many_binds(jobs) {
+        Ok(binds) => binds,
+        Err(e) => return error_line(id, e.code.as_str(), &e.field, &e.message),
+    };
+    let failed = id.clone();
+    let result = async {
+        let mut tx = conn.begin().await?;
+        let rows = host_tests::db::insert_many(&mut tx, &sql.insert_many, &binds).await?;
+        tx.commit().await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.get::<i64, _>("id").to_string()).collect();
+        Ok::<_, sqlx::Error>(json!({"id": id, "ok": {"job_ids": ids}}))
+    }
+    .await;
+    result.unwrap_or_else(|e| db_error(failed, &e))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,7 +94,10 @@ fn main() -> anyhow::Result<()> {
     } else {
         None
     };
-    let try_sql = core.try_insert_sql(Placeholders::Dollar);
+    let sql = Sql {
+        try_insert: core.try_insert_sql(Placeholders::Dollar),
+        insert_many: core.insert_many_sql(Placeholders::Dollar),
+    };
     let stdin = std::io::stdin();
     let mut out = BufWriter::new(std::io::stdout().lock());
     std::panic::set_hook(Box::new(|_| {}));
@@ -64,8 +108,13 @@ fn main() -> anyhow::Result<()> {
         }
         let result = match (&mut conn, parse_case(&line)) {
             (Some(conn), (id, Ok(Case::Prepare(job)))) => {
+                let run =
+                    catch_unwind(AssertUnwindSafe(|| rt.block_on(enqueue(conn, &mut core, &sql, id.clone(), &job))));
+                run.map_err(|_| id)
+            }
+            (Some(conn), (id, Ok(Case::PrepareMany(jobs)))) => {
                 let run = catch_unwind(AssertUnwindSafe(|| {
-                    rt.block_on(enqueue(conn, &mut core, &try_sql, id.clone(), &job))
+                    rt.block_on(enqueue_many(conn, &mut core, &sql, id.clone(), &jobs))
                 }));
                 run.map_err(|_| id)
             }
