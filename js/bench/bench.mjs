@@ -4,13 +4,15 @@
 //   node bench/bench.mjs                 API numbers
 //   node bench/bench.mjs --patch-effect  also build an unpatched jco binding (needs dev deps) and compare
 //   DATABASE_URL=... node bench/bench.mjs --db   also enqueueMany jobs/s (1000 rows/statement) in both storage modes
+//   DATABASE_URL=... node bench/bench.mjs --named  the batch statement unnamed vs named (node-postgres
+//                                                  prepared statement), interleaved rounds, per batch size
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as awa from '../index.js';
-import { parseJob } from '../bin/conformance.mjs';
+import { caseJob } from '../bin/conformance.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -19,11 +21,7 @@ const root = join(here, '..', '..');
 // The shared job mix: bench/jobs.jsonl, prepare cases in the conformance format.
 export const JOB_MIX = readFileSync(join(root, 'bench', 'jobs.jsonl'), 'utf8').split('\n')
   .filter((line) => line.trim() !== '')
-  .map((line) => {
-    const c = JSON.parse(line);
-    if (c.op !== 'prepare') throw new Error('bench/jobs.jsonl holds prepare cases only');
-    return parseJob(c.job);
-  });
+  .map(caseJob); // prepare cases only
 const K = JOB_MIX.length;
 
 function measure(label, fn, { seconds = 1.5, rounds = 3 } = {}) {
@@ -66,7 +64,7 @@ if (process.argv.includes('--patch-effect')) {
       const { instantiate } = await import(pathToFileURL(join(out, 'awa_enqueue.js')).href);
       const wasm = readFileSync(join(out, 'awa_enqueue.core.wasm'));
       const core = instantiate(() => new WebAssembly.Module(wasm), {}, (m, i) => new WebAssembly.Instance(m, i)).core;
-      const coreJob = { kind: 'send_email', argsJson: '{"to":"a@b.com","subject":"Hi"}', tags: [], unique: { byQueue: false, byArgs: true, states: 31 } };
+      const coreJob = { kind: 'send_email', argsJson: '{"to":"a@b.com","subject":"Hi"}', tags: [], unique: {} };
       const name = patch ? 'patched  ' : 'unpatched';
       results[`raw_prepare_${patch ? 'patched' : 'unpatched'}`] = measure(`jco ${name} core.prepare (unique job)`, () => core.prepare(coreJob));
       results[`raw_kind_${patch ? 'patched' : 'unpatched'}`] = measure(`jco ${name} core.kindFromTypeName`, () => core.kindFromTypeName('SendEmail'));
@@ -96,6 +94,37 @@ if (process.argv.includes('--db')) {
     console.log(`RESULT host=node metric=enqueue_many mode=${mode} value=${Math.round(rate)} unit=jobs/s`);
     await client.end();
   }
+}
+
+if (process.argv.includes('--named')) {
+  // Interleaved rounds (the order alternates), each timing `per` executions of one batch.
+  const { default: pg } = await import('pg');
+  const url = execFileSync(join(root, 'scripts', 'new-awa-db.sh'), ['bench_node_named', 'canonical'], { encoding: 'utf8' }).trim().split('\n').pop();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+  for (const [size, per] of [[1000, 5], [10, 200]]) {
+    const q = awa.buildInsertMany(Array.from({ length: size }, (_, i) => ({ ...JOB_MIX[i % K], unique: undefined })));
+    const named = { name: `awa_enqueue_bench_${size}`, ...q };
+    const time = async (query) => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < per; i++) await client.query(query);
+      return Number(process.hrtime.bigint() - start) / 1e6 / per;
+    };
+    await time(q);
+    await time(named);
+    const rounds = [];
+    for (let r = 0; r < 9; r++) {
+      const first = r % 2 ? await time(named) : await time(q);
+      const second = r % 2 ? await time(q) : await time(named);
+      const [unnamedMs, namedMs] = r % 2 ? [second, first] : [first, second];
+      rounds.push({ unnamedMs, namedMs, ratio: unnamedMs / namedMs });
+    }
+    console.log(`enqueueMany ${size} jobs: unnamed ${median(rounds.map((x) => x.unnamedMs)).toFixed(2)} ms, ` +
+      `named ${median(rounds.map((x) => x.namedMs)).toFixed(2)} ms, median unnamed/named ${median(rounds.map((x) => x.ratio)).toFixed(3)} ` +
+      `(rounds: ${rounds.map((x) => x.ratio.toFixed(2)).join(' ')})`);
+  }
+  await client.end();
 }
 
 console.log(JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v)]))));

@@ -1,4 +1,5 @@
-// Plain node-postgres producer: enqueue a few jobs for Awa workers.
+// Plain node-postgres producer: enqueue a few jobs for Awa workers (postgres.js works the same way:
+// pass its `sql`, or the `sql` of `sql.begin`, where this passes `client`).
 //   DATABASE_URL=postgres://... node examples/enqueue.mjs
 import pg from 'pg';
 import { checkSchema, enqueue, enqueueMany, tryEnqueue, partitionFor, periodBucket } from 'awa-enqueue';
@@ -22,7 +23,7 @@ try {
   const invoice = await tryEnqueue(client, {
     kind: 'send_invoice',
     argsJson: '{"invoice":"INV-1001","amount":125.0}',
-    unique: { byPeriod: periodBucket(new Date(), 24 * 3600) },
+    unique: { byPeriod: periodBucket(new Date(), 24 * 3600) }, // other options: Awa's defaults
   });
   const again = await tryEnqueue(client, {
     kind: 'send_invoice',
@@ -38,8 +39,10 @@ try {
 
   const show = (r) => `#${r.id} ${r.kind} queue=${r.queue} state=${r.state_str} args=${JSON.stringify(r.args)}`;
   console.log(show(email));
-  console.log(show(invoice.row), invoice.inserted ? '(unique, inserted)' : '');
-  console.log(`second send_invoice: ${again.duplicate ? 'duplicate, skipped; transaction kept going' : 'inserted?!'}`);
+  console.log(invoice.inserted ? `${show(invoice.row)} (unique, inserted)` : `${show(invoice.existing)} (already queued)`);
+  console.log(again.duplicate
+    ? `second send_invoice: duplicate of #${again.existing?.id}, skipped; the transaction kept going`
+    : 'second send_invoice: inserted?!');
   for (const r of orders) console.log(show(r));
 } catch (e) {
   await client.query('ROLLBACK').catch(() => {});

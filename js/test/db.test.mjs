@@ -257,14 +257,14 @@ for (const mode of MODES) {
       const held = await tryEnqueue(a, job);
       assert.equal(held.inserted, true);
       await b.query('BEGIN');
-      await enqueue(b, { kind: 'node_race_pg_before' });
+      await enqueue(b, { kind: 'node_race_pg_before', queue: 'node_race_other' }); // queue storage serializes one queue's inserts
       const pending = tryEnqueue(b, job); // cannot see a's claim yet: blocks on it, then 23505
       await waitsOnLock(mode, b.processID);
       await a.query('COMMIT');
       const dup = await pending;
       assert.deepEqual([dup.inserted, dup.duplicate, dup.row, dup.existing?.id], [false, true, null, held.row.id]);
       assert.equal(b.getTransactionStatus(), 'T', 'the caller\'s transaction is usable');
-      await enqueue(b, { kind: 'node_race_pg_after' });
+      await enqueue(b, { kind: 'node_race_pg_after', queue: 'node_race_other' });
       await b.query('COMMIT');
       assert.deepEqual([await count(mode, 'node_race_pg_before'), await count(mode, 'node_race_pg_after')], [1, 1]);
 
@@ -324,12 +324,12 @@ for (const mode of MODES) {
     while (!held) await sleep(10);
     const result = await sql.begin(async (tx) => {
       const [{ pid }] = await tx`SELECT pg_backend_pid() AS pid`;
-      await enqueue(tx, { kind: 'node_race_pjs_before' });
+      await enqueue(tx, { kind: 'node_race_pjs_before', queue: 'node_race_other' });
       const pending = tryEnqueue(tx, raced);
       await waitsOnLock(mode, pid);
       release();
       const dup = await pending;
-      await enqueue(tx, { kind: 'node_race_pjs_after' });
+      await enqueue(tx, { kind: 'node_race_pjs_after', queue: 'node_race_other' });
       return dup;
     });
     await holder;
