@@ -23,6 +23,7 @@ pub enum ErrorCode {
     EmptyQueueName,
     ConflictingStates,
     EmptyBatch,
+    InvalidParts,
     SchemaMissing,
     SchemaTooOld,
     FunctionMissing,
@@ -30,7 +31,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidJson,
         ErrorCode::JsonTooDeep,
         ErrorCode::NumberOutOfRange,
@@ -48,6 +49,7 @@ impl ErrorCode {
         ErrorCode::EmptyQueueName,
         ErrorCode::ConflictingStates,
         ErrorCode::EmptyBatch,
+        ErrorCode::InvalidParts,
         ErrorCode::SchemaMissing,
         ErrorCode::SchemaTooOld,
         ErrorCode::FunctionMissing,
@@ -73,6 +75,7 @@ impl ErrorCode {
             ErrorCode::EmptyQueueName => "empty_queue_name",
             ErrorCode::ConflictingStates => "conflicting_states",
             ErrorCode::EmptyBatch => "empty_batch",
+            ErrorCode::InvalidParts => "invalid_parts",
             ErrorCode::SchemaMissing => "schema_missing",
             ErrorCode::SchemaTooOld => "schema_too_old",
             ErrorCode::FunctionMissing => "function_missing",

@@ -16,7 +16,10 @@ mod wasm;
 
 pub use error::{field_name, Error, ErrorCode, FieldStyle};
 pub use request::{prepare, prepare_many, Job, Prepared, ResolvedUnique, Timestamp, UniqueOpts};
-pub use sql::{existing_job_sql, insert_many_binds, insert_many_sql, insert_sql, try_insert_sql, Placeholders};
+pub use sql::{
+    existing_job_sql, insert_many_binds, insert_many_parts, insert_many_sql, insert_sql, try_insert_sql, BatchPart,
+    BatchSplit, Placeholders,
+};
 
 /// Awa release whose `insert_job_compat` contract this build speaks.
 pub const AWA_VERSION: &str = "0.6.9";

@@ -130,16 +130,87 @@ pub fn insert_many_binds(jobs: &[Job]) -> Result<Vec<String>, Error> {
     if jobs.is_empty() {
         return Err(Error::new(ErrorCode::EmptyBatch, "jobs", "a batch needs at least one job"));
     }
+    let prepared = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| prepare(job).map_err(|e| e.within_batch(i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(binds_of(&prepared.iter().collect::<Vec<_>>()))
+}
+
+fn binds_of(prepared: &[&Prepared]) -> Vec<String> {
     let mut columns = vec![ArrayLiteral::default(); INSERT_MANY_BINDS];
-    for (i, job) in jobs.iter().enumerate() {
-        let p = prepare(job).map_err(|e| e.within_batch(i))?;
-        for (column, value) in columns.iter_mut().zip(binds(&p)) {
+    for p in prepared {
+        for (column, value) in columns.iter_mut().zip(binds(p)) {
             column.push(value.as_deref());
         }
         let hash = p.ordering_key.as_deref().map(|k| ordering::ordering_key_hash64(k).to_string());
         columns[PARAMS.len()].push(hash.as_deref());
     }
-    Ok(columns.into_iter().map(ArrayLiteral::finish).collect())
+    columns.into_iter().map(ArrayLiteral::finish).collect()
+}
+
+/// How [`insert_many_parts`] divides a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchSplit {
+    /// Whole queues per part (queue storage: parts then share no lane locks).
+    ByQueue,
+    /// Contiguous slices of near-equal size, in job order (canonical storage).
+    Contiguous,
+}
+
+/// One part of a batch: the positions of its jobs in the batch and its [`insert_many_binds`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchPart {
+    pub jobs: Vec<u32>,
+    pub binds: Vec<String>,
+}
+
+/// SQL naming the active storage engine (`canonical` or `queue_storage`), to choose a split.
+pub const STORAGE_ENGINE_SQL: &str = "SELECT awa.active_storage_engine()::text AS engine";
+
+/// A batch divided into at most `parts` statements for separate connections, each atomic on
+/// its own. Every job is validated first: a bad job fails the whole call (field `jobs[i]...`).
+/// By queue: the queues, largest first (then by name), each go to the part with the fewest
+/// jobs so far (then the lowest index). Empty parts are left out.
+pub fn insert_many_parts(jobs: &[Job], parts: u32, split: BatchSplit) -> Result<Vec<BatchPart>, Error> {
+    if parts == 0 {
+        return Err(Error::new(ErrorCode::InvalidParts, "parts", "parts must be at least 1"));
+    }
+    let prepared = crate::request::prepare_many(jobs)?;
+    let n = prepared.len();
+    let parts = (parts as usize).min(n);
+    let mut groups: Vec<Vec<u32>> = vec![Vec::new(); parts];
+    match split {
+        BatchSplit::Contiguous => {
+            for (i, group) in groups.iter_mut().enumerate() {
+                *group = ((i * n / parts) as u32..((i + 1) * n / parts) as u32).collect();
+            }
+        }
+        BatchSplit::ByQueue => {
+            let mut queues: std::collections::BTreeMap<&str, Vec<u32>> = Default::default();
+            for (i, p) in prepared.iter().enumerate() {
+                queues.entry(p.queue.as_str()).or_default().push(i as u32);
+            }
+            let mut queues: Vec<(&str, Vec<u32>)> = queues.into_iter().collect();
+            queues.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+            for (_, members) in queues {
+                let least = (0..parts).min_by_key(|&i| (groups[i].len(), i)).unwrap_or(0);
+                groups[least].extend(members);
+            }
+            for g in &mut groups {
+                g.sort_unstable();
+            }
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .filter(|g| !g.is_empty())
+        .map(|g| {
+            let members: Vec<&Prepared> = g.iter().map(|&i| &prepared[i as usize]).collect();
+            BatchPart { binds: binds_of(&members), jobs: g }
+        })
+        .collect())
 }
 
 /// The text binds of [`insert_sql`], `$1..$12`.
@@ -255,6 +326,26 @@ mod tests {
         assert_eq!(binds[12], format!("{{NULL,\"{}\"}}", ordering::ordering_key_hash64(b"k")));
         let err = insert_many_binds(&[jobs[0].clone(), Job { kind: "c".into(), priority: Some(9), ..Job::default() }])
             .unwrap_err();
+        assert_eq!((err.code, err.field.as_str()), (ErrorCode::PriorityOutOfRange, "jobs[1].priority"));
+    }
+
+    #[test]
+    fn batches_split_by_queue_or_in_slices() {
+        let job = |q: &str| Job { kind: "k".into(), queue: Some(q.into()), ..Job::default() };
+        let jobs: Vec<Job> = ["a", "b", "a", "c", "a", "b"].iter().map(|q| job(q)).collect();
+        let parts = insert_many_parts(&jobs, 2, BatchSplit::ByQueue).unwrap();
+        let members: Vec<Vec<u32>> = parts.iter().map(|p| p.jobs.clone()).collect();
+        assert_eq!(members, [vec![0, 2, 4], vec![1, 3, 5]]);
+        assert_eq!(parts[0].binds, insert_many_binds(&[job("a"), job("a"), job("a")]).unwrap());
+        let slices = insert_many_parts(&jobs, 4, BatchSplit::Contiguous).unwrap();
+        assert_eq!(
+            slices.iter().map(|p| p.jobs.clone()).collect::<Vec<_>>(),
+            [vec![0], vec![1, 2], vec![3], vec![4, 5]]
+        );
+        assert_eq!(insert_many_parts(&jobs[..1], 8, BatchSplit::Contiguous).unwrap().len(), 1);
+        assert_eq!(insert_many_parts(&jobs, 0, BatchSplit::ByQueue).unwrap_err().code, ErrorCode::InvalidParts);
+        let bad = [job("a"), Job { priority: Some(0), ..job("b") }];
+        let err = insert_many_parts(&bad, 2, BatchSplit::ByQueue).unwrap_err();
         assert_eq!((err.code, err.field.as_str()), (ErrorCode::PriorityOutOfRange, "jobs[1].priority"));
     }
 }

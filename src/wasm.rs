@@ -148,6 +148,24 @@ impl wit::Guest for Component {
         Ok(sql::insert_many_binds(&jobs)?)
     }
 
+    fn insert_many_parts(
+        jobs: Vec<wit::Job>,
+        parts: u32,
+        split: wit::BatchSplit,
+    ) -> Result<Vec<wit::BatchPart>, wit::Error> {
+        let jobs: Vec<request::Job> = jobs.into_iter().map(job_from_wit).collect();
+        let split = match split {
+            wit::BatchSplit::ByQueue => sql::BatchSplit::ByQueue,
+            wit::BatchSplit::Contiguous => sql::BatchSplit::Contiguous,
+        };
+        let parts = sql::insert_many_parts(&jobs, parts, split)?;
+        Ok(parts.into_iter().map(|p| wit::BatchPart { jobs: p.jobs, binds: p.binds }).collect())
+    }
+
+    fn storage_engine_sql() -> String {
+        sql::STORAGE_ENGINE_SQL.to_string()
+    }
+
     fn schema_check_sql() -> String {
         schema::SCHEMA_CHECK_SQL.to_string()
     }

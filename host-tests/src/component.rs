@@ -80,6 +80,28 @@ impl WasmCore {
         untrapped(api.call_insert_many_binds(store, &jobs), "insert-many-binds").map_err(from_wit)
     }
 
+    pub fn insert_many_parts(
+        &mut self,
+        jobs: &[Job],
+        parts: u32,
+        split: awa_enqueue::BatchSplit,
+    ) -> Result<Vec<awa_enqueue::BatchPart>, Error> {
+        let jobs: Vec<wit::Job> = jobs.iter().map(to_wit_job).collect();
+        let split = match split {
+            awa_enqueue::BatchSplit::ByQueue => wit::BatchSplit::ByQueue,
+            awa_enqueue::BatchSplit::Contiguous => wit::BatchSplit::Contiguous,
+        };
+        let (api, store) = self.api();
+        untrapped(api.call_insert_many_parts(store, &jobs, parts, split), "insert-many-parts")
+            .map(|parts| parts.into_iter().map(|p| awa_enqueue::BatchPart { jobs: p.jobs, binds: p.binds }).collect())
+            .map_err(from_wit)
+    }
+
+    pub fn storage_engine_sql(&mut self) -> String {
+        let (api, store) = self.api();
+        untrapped(api.call_storage_engine_sql(store), "storage-engine-sql")
+    }
+
     /// `prepare` with the text binds the component returns alongside the values.
     pub fn prepare_with_binds(&mut self, job: &Job) -> Result<(Prepared, Vec<Option<String>>), Error> {
         let job = to_wit_job(job);

@@ -2625,6 +2625,8 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
     let postReturn7Async;
     let postReturn8;
     let postReturn8Async;
+    let postReturn9;
+    let postReturn9Async;
     let core069ContractInfo;
     
     function contractInfo() {
@@ -5776,6 +5778,483 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       });
       
     }
+    let core069InsertManyParts;
+    
+    function insertManyParts(arg0, arg1, arg2) {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069InsertManyParts',
+        getCallbackFn: () => null,
+        callbackFnName: null,
+        errHandling: 'throw-result-err',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            var vec27 = arg0;
+            var len27 = vec27.length;
+            var result27 = realloc0(0, 0, 8, len27 * 192);
+            for (let i = 0; i < vec27.length; i++) {
+              const e = vec27[i];
+              const base = result27 + i * 192;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10 } = e;
+              
+              var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
+              var ptr1= encodeRes.ptr;
+              var len1 = encodeRes.len;
+              
+              dataView(memory0).setUint32(base + 4, len1, true);
+              dataView(memory0).setUint32(base + 0, ptr1, true);
+              var variant3 = v0_1;
+              if (variant3 === null || variant3=== undefined) {
+                dataView(memory0).setInt8(base + 8, 0, true);
+              } else {
+                const e = variant3;
+                dataView(memory0).setInt8(base + 8, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr2= encodeRes.ptr;
+                var len2 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 16, len2, true);
+                dataView(memory0).setUint32(base + 12, ptr2, true);
+              }
+              var variant5 = v0_2;
+              if (variant5 === null || variant5=== undefined) {
+                dataView(memory0).setInt8(base + 20, 0, true);
+              } else {
+                const e = variant5;
+                dataView(memory0).setInt8(base + 20, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr4= encodeRes.ptr;
+                var len4 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 28, len4, true);
+                dataView(memory0).setUint32(base + 24, ptr4, true);
+              }
+              var variant6 = v0_3;
+              if (variant6 === null || variant6=== undefined) {
+                dataView(memory0).setInt8(base + 32, 0, true);
+              } else {
+                const e = variant6;
+                dataView(memory0).setInt8(base + 32, 1, true);
+                dataView(memory0).setBigInt64(base + 40, toInt64(e), true);
+              }
+              var variant7 = v0_4;
+              if (variant7 === null || variant7=== undefined) {
+                dataView(memory0).setInt8(base + 48, 0, true);
+              } else {
+                const e = variant7;
+                dataView(memory0).setInt8(base + 48, 1, true);
+                dataView(memory0).setBigInt64(base + 56, toInt64(e), true);
+              }
+              var variant9 = v0_5;
+              if (variant9 === null || variant9=== undefined) {
+                dataView(memory0).setInt8(base + 64, 0, true);
+              } else {
+                const e = variant9;
+                dataView(memory0).setInt8(base + 64, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr8= encodeRes.ptr;
+                var len8 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 72, len8, true);
+                dataView(memory0).setUint32(base + 68, ptr8, true);
+              }
+              var variant11 = v0_6;
+              if (variant11 === null || variant11=== undefined) {
+                dataView(memory0).setInt8(base + 80, 0, true);
+              } else {
+                const e = variant11;
+                dataView(memory0).setInt8(base + 80, 1, true);
+                var {seconds: v10_0, nanos: v10_1 } = e;
+                dataView(memory0).setBigInt64(base + 88, toInt64(v10_0), true);
+                dataView(memory0).setInt32(base + 96, toUint32(v10_1), true);
+              }
+              var variant13 = v0_7;
+              if (variant13 === null || variant13=== undefined) {
+                dataView(memory0).setInt8(base + 104, 0, true);
+              } else {
+                const e = variant13;
+                dataView(memory0).setInt8(base + 104, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr12= encodeRes.ptr;
+                var len12 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 112, len12, true);
+                dataView(memory0).setUint32(base + 108, ptr12, true);
+              }
+              var vec15 = v0_8;
+              var len15 = vec15.length;
+              var result15 = realloc0(0, 0, 4, len15 * 8);
+              for (let i = 0; i < vec15.length; i++) {
+                const e = vec15[i];
+                const base = result15 + i * 8;
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr14= encodeRes.ptr;
+                var len14 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 4, len14, true);
+                dataView(memory0).setUint32(base + 0, ptr14, true);
+              }
+              dataView(memory0).setUint32(base + 120, len15, true);
+              dataView(memory0).setUint32(base + 116, result15, true);
+              var variant24 = v0_9;
+              if (variant24 === null || variant24=== undefined) {
+                dataView(memory0).setInt8(base + 128, 0, true);
+              } else {
+                const e = variant24;
+                dataView(memory0).setInt8(base + 128, 1, true);
+                var {byQueue: v16_0, byArgs: v16_1, byPeriod: v16_2, states: v16_3, stateNames: v16_4 } = e;
+                var variant17 = v16_0;
+                if (variant17 === null || variant17=== undefined) {
+                  dataView(memory0).setInt8(base + 136, 0, true);
+                } else {
+                  const e = variant17;
+                  dataView(memory0).setInt8(base + 136, 1, true);
+                  dataView(memory0).setInt8(base + 137, e ? 1 : 0, true);
+                }
+                var variant18 = v16_1;
+                if (variant18 === null || variant18=== undefined) {
+                  dataView(memory0).setInt8(base + 138, 0, true);
+                } else {
+                  const e = variant18;
+                  dataView(memory0).setInt8(base + 138, 1, true);
+                  dataView(memory0).setInt8(base + 139, e ? 1 : 0, true);
+                }
+                var variant19 = v16_2;
+                if (variant19 === null || variant19=== undefined) {
+                  dataView(memory0).setInt8(base + 144, 0, true);
+                } else {
+                  const e = variant19;
+                  dataView(memory0).setInt8(base + 144, 1, true);
+                  dataView(memory0).setBigInt64(base + 152, toInt64(e), true);
+                }
+                var variant20 = v16_3;
+                if (variant20 === null || variant20=== undefined) {
+                  dataView(memory0).setInt8(base + 160, 0, true);
+                } else {
+                  const e = variant20;
+                  dataView(memory0).setInt8(base + 160, 1, true);
+                  dataView(memory0).setInt8(base + 161, toUint8(e), true);
+                }
+                var variant23 = v16_4;
+                if (variant23 === null || variant23=== undefined) {
+                  dataView(memory0).setInt8(base + 164, 0, true);
+                } else {
+                  const e = variant23;
+                  dataView(memory0).setInt8(base + 164, 1, true);
+                  var vec22 = e;
+                  var len22 = vec22.length;
+                  var result22 = realloc0(0, 0, 4, len22 * 8);
+                  for (let i = 0; i < vec22.length; i++) {
+                    const e = vec22[i];
+                    const base = result22 + i * 8;
+                    var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                    var ptr21= encodeRes.ptr;
+                    var len21 = encodeRes.len;
+                    
+                    dataView(memory0).setUint32(base + 4, len21, true);
+                    dataView(memory0).setUint32(base + 0, ptr21, true);
+                  }
+                  dataView(memory0).setUint32(base + 172, len22, true);
+                  dataView(memory0).setUint32(base + 168, result22, true);
+                }
+              }
+              var variant26 = v0_10;
+              if (variant26 === null || variant26=== undefined) {
+                dataView(memory0).setInt8(base + 176, 0, true);
+              } else {
+                const e = variant26;
+                dataView(memory0).setInt8(base + 176, 1, true);
+                var val25 = e;
+                var len25 = Array.isArray(val25) ? val25.length : val25.byteLength;
+                var ptr25 = realloc0(0, 0, 1, len25 * 1);
+                
+                let valData25;
+                const valLenBytes25 = len25 * 1;
+                if (Array.isArray(val25)) {
+                  // Regular array likely containing numbers, write values to memory
+                  let offset = 0;
+                  const dv25 = new DataView(memory0.buffer);
+                  for (const v of val25) {
+                    _requireValidNumericPrimitive.bind(null, 'u8')(v);
+                    dv25.setUint8(ptr25+ offset, v, true);
+                    offset += 1;
+                  }
+                } else {
+                  // TypedArray / ArrayBuffer-like, direct copy
+                  valData25 = new Uint8Array(val25.buffer || val25, val25.byteOffset, valLenBytes25);
+                  const out25 = new Uint8Array(memory0.buffer, ptr25, valLenBytes25);
+                  out25.set(valData25);
+                }
+                
+                dataView(memory0).setUint32(base + 184, len25, true);
+                dataView(memory0).setUint32(base + 180, ptr25, true);
+              }
+            }
+            var val28 = arg2;
+            let enum28;
+            switch (val28) {
+              case 'by-queue': {
+                enum28 = 0;
+                break;
+              }
+              case 'contiguous': {
+                enum28 = 1;
+                break;
+              }
+              default: {
+                if ((arg2) instanceof Error) {
+                  console.error(arg2);
+                }
+                
+                throw new TypeError(`"${val28}" is not one of the cases of batch-split`);
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-parts"][Instruction::CallWasm] enter', {
+              funcName: 'insert-many-parts',
+              paramCount: 4,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069InsertManyParts(result27, len27, toUint32(arg1), enum28),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            let variant36;
+            switch (dataView(memory0).getUint8(ret + 0, true)) {
+              case 0: {
+                var len32 = dataView(memory0).getUint32(ret + 8, true);
+                var base32 = dataView(memory0).getUint32(ret + 4, true);
+                if (base32 % 4 !== 0) throw new TypeError(`list pointer [${base32}] is not aligned to 4`);
+                var result32 = [];
+                for (let i = 0; i < len32; i++) {
+                  const base = base32 + i * 16;
+                  var ptr29 = dataView(memory0).getUint32(base + 0, true);
+                  var len29 = dataView(memory0).getUint32(base + 4, true);
+                  if (ptr29 % 4 !== 0) throw new TypeError(`list pointer [${ptr29}] is not aligned to 4`);
+                  var result29 = new Uint32Array(memory0.buffer.slice(ptr29, ptr29 + len29 * 4));
+                  var len31 = dataView(memory0).getUint32(base + 12, true);
+                  var base31 = dataView(memory0).getUint32(base + 8, true);
+                  if (base31 % 4 !== 0) throw new TypeError(`list pointer [${base31}] is not aligned to 4`);
+                  var result31 = [];
+                  for (let i = 0; i < len31; i++) {
+                    const base = base31 + i * 8;
+                    var ptr30 = dataView(memory0).getUint32(base + 0, true);
+                    var len30 = dataView(memory0).getUint32(base + 4, true);
+                    var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
+                    result31.push(result30);
+                  }
+                  result32.push({
+                    jobs: result29,
+                    binds: result31,
+                  });
+                }
+                variant36= {
+                  tag: 'ok',
+                  val: result32
+                };
+                break;
+              }
+              case 1: {
+                var ptr33 = dataView(memory0).getUint32(ret + 4, true);
+                var len33 = dataView(memory0).getUint32(ret + 8, true);
+                var result33 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr33, len33));
+                var ptr34 = dataView(memory0).getUint32(ret + 12, true);
+                var len34 = dataView(memory0).getUint32(ret + 16, true);
+                var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
+                var ptr35 = dataView(memory0).getUint32(ret + 20, true);
+                var len35 = dataView(memory0).getUint32(ret + 24, true);
+                var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
+                variant36= {
+                  tag: 'err',
+                  val: {
+                    code: result33,
+                    field: result34,
+                    message: result35,
+                  }
+                };
+                break;
+              }
+              default: {
+                throw new TypeError('invalid variant discriminant for expected');
+              }
+            }
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-parts"][Instruction::Return]', {
+              funcName: 'insert-many-parts',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            const retCopy = variant36;
+            task.resolve([retCopy.val]);
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn8(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            
+            
+            
+            if (typeof retCopy === 'object' && retCopy.tag === 'err') {
+              throw retCopy.val;
+            }
+            return retCopy.val;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
+    let core069StorageEngineSql;
+    
+    function storageEngineSql() {
+      
+      const hostProvided = false;
+      getOrCreateAsyncState(0).throwIfTrapped();
+      
+      const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
+        componentIdx: 0,
+        isAsync: false,
+        isManualAsync: false,
+        preserveFutureResult: false,
+        entryFnName: 'core069StorageEngineSql',
+        getCallbackFn: () => null,
+        callbackFnName: null,
+        errHandling: 'none',
+        callingWasmExport: true,
+      });
+      task.setCalleeIsAsync(false);
+      
+      const started = task.enterSync();
+      CURRENT_TASK_MAY_BLOCK.value = task.mayBlock() ? 1 : 0;
+      
+      if (0!== null) {
+        task.setReturnMemoryIdx(0);
+        task.setReturnMemory((() => memory0)());
+      }
+      
+      
+      return _withGlobalCurrentTaskMeta({
+        taskID: task.id(),
+        componentIdx: task.componentIdx(),
+        fn: () => {
+          try {
+            
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="storage-engine-sql"][Instruction::CallWasm] enter', {
+              funcName: 'storage-engine-sql',
+              paramCount: 0,
+              async: false,
+              postReturn: true,
+            });
+            
+            let ret;
+            
+            try {
+              ret =  _withGlobalCurrentTaskMeta({
+                taskID: task.id(),
+                componentIdx: task.componentIdx(),
+                fn: () => core069StorageEngineSql(),
+              });
+            } catch (err) {
+              
+              _debugLog('[Instruction::CallWasm] error during sync call', {
+                taskID: task.id(),
+                err,
+              });
+              getOrCreateAsyncState(0).markTrapped(err);
+              task.setErrored(err);
+              task.reject(err);
+              task.exit();
+              throw err;
+              
+            }
+            
+            var ptr0 = dataView(memory0).getUint32(ret + 0, true);
+            var len0 = dataView(memory0).getUint32(ret + 4, true);
+            var result0 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr0, len0));
+            _debugLog('[iface="awa:enqueue/core@0.6.9", function="storage-engine-sql"][Instruction::Return]', {
+              funcName: 'storage-engine-sql',
+              paramCount: 1,
+              async: false,
+              postReturn: true
+            });
+            task.resolve([result0]);
+            const retCopy = result0;
+            
+            let cstate = getOrCreateAsyncState(0);
+            cstate.mayLeave = false;
+            postReturn0(ret);
+            cstate.mayLeave = true;
+            task.exit();
+            return retCopy;
+            
+            
+          } catch (err) {
+            if (!task.isResolvedState()) {
+              task.setErrored(err);
+              task.reject(err);
+            }
+            if (!task.isExited()) { task.exit({ skipExclusiveLockCheck: true }); }
+            throw err;
+          }
+        },
+      });
+      
+    }
     let core069SchemaCheckSql;
     
     function schemaCheckSql() {
@@ -6270,7 +6749,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
             
             let cstate = getOrCreateAsyncState(0);
             cstate.mayLeave = false;
-            postReturn8(ret);
+            postReturn9(ret);
             cstate.mayLeave = true;
             task.exit();
             return retCopy;
@@ -6362,12 +6841,20 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       postReturn7Async = exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-binds'];
     }
     
-    postReturn8 = exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch'];
+    postReturn8 = exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-parts'];
     
     try {
-      postReturn8Async = WebAssembly.promising(exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch']);
+      postReturn8Async = WebAssembly.promising(exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-parts']);
     } catch(err) {
-      postReturn8Async = exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch'];
+      postReturn8Async = exports0['cabi_post_awa:enqueue/core@0.6.9#insert-many-parts'];
+    }
+    
+    postReturn9 = exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch'];
+    
+    try {
+      postReturn9Async = WebAssembly.promising(exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch']);
+    } catch(err) {
+      postReturn9Async = exports0['cabi_post_awa:enqueue/core@0.6.9#within-batch'];
     }
     
     core069ContractInfo = exports0['awa:enqueue/core@0.6.9#contract-info'];
@@ -6388,6 +6875,8 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
     core069ExistingJobSql = exports0['awa:enqueue/core@0.6.9#existing-job-sql'];
     core069InsertManySql = exports0['awa:enqueue/core@0.6.9#insert-many-sql'];
     core069InsertManyBinds = exports0['awa:enqueue/core@0.6.9#insert-many-binds'];
+    core069InsertManyParts = exports0['awa:enqueue/core@0.6.9#insert-many-parts'];
+    core069StorageEngineSql = exports0['awa:enqueue/core@0.6.9#storage-engine-sql'];
     core069SchemaCheckSql = exports0['awa:enqueue/core@0.6.9#schema-check-sql'];
     core069CheckSchema = exports0['awa:enqueue/core@0.6.9#check-schema'];
     core069FieldName = exports0['awa:enqueue/core@0.6.9#field-name'];
@@ -6399,6 +6888,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       existingJobSql: existingJobSql,
       fieldName: fieldName,
       insertManyBinds: insertManyBinds,
+      insertManyParts: insertManyParts,
       insertManySql: insertManySql,
       insertSql: insertSql,
       kindFromTypeName: kindFromTypeName,
@@ -6410,6 +6900,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
       prepareMany: prepareMany,
       schemaCheckSql: schemaCheckSql,
       shardForOrderingKey: shardForOrderingKey,
+      storageEngineSql: storageEngineSql,
       tryInsertSql: tryInsertSql,
       uniqueKey: uniqueKey,
       uniqueStatesBits: uniqueStatesBits,

@@ -88,6 +88,16 @@ const (
 	PreparedBindsElemPayload       = 4
 	PlaceholdersDollar             = 0
 	PlaceholdersQuestion           = 1
+	BatchSplitByQueue              = 0
+	BatchSplitContiguous           = 1
+	BatchPartSize                  = 16
+	BatchPartAlign                 = 4
+	BatchPartJobs                  = 0
+	BatchPartJobsElemSize          = 4
+	BatchPartJobsElemAlign         = 4
+	BatchPartBinds                 = 8
+	BatchPartBindsElemSize         = 8
+	BatchPartBindsElemAlign        = 4
 	SchemaStatusSize               = 8
 	SchemaStatusAlign              = 4
 	SchemaStatusSchemaVersion      = 0
@@ -103,6 +113,7 @@ const (
 	PrepareResultPayload           = 4
 	PrepareManyResultPayload       = 4
 	InsertManyBindsResultPayload   = 4
+	InsertManyPartsResultPayload   = 4
 	CheckSchemaResultPayload       = 4
 )
 
@@ -134,6 +145,8 @@ var (
 	ExistingJobSQL      = Export{Name: "awa:enqueue/core@0.6.9#existing-job-sql", Post: "cabi_post_awa:enqueue/core@0.6.9#existing-job-sql", Params: "i32", Results: "i32", IndirectParams: false, RetSize: 8, RetAlign: 4}
 	InsertManySQL       = Export{Name: "awa:enqueue/core@0.6.9#insert-many-sql", Post: "cabi_post_awa:enqueue/core@0.6.9#insert-many-sql", Params: "i32", Results: "i32", IndirectParams: false, RetSize: 8, RetAlign: 4}
 	InsertManyBinds     = Export{Name: "awa:enqueue/core@0.6.9#insert-many-binds", Post: "cabi_post_awa:enqueue/core@0.6.9#insert-many-binds", Params: "i32,i32", Results: "i32", IndirectParams: false, RetSize: 28, RetAlign: 4}
+	InsertManyParts     = Export{Name: "awa:enqueue/core@0.6.9#insert-many-parts", Post: "cabi_post_awa:enqueue/core@0.6.9#insert-many-parts", Params: "i32,i32,i32,i32", Results: "i32", IndirectParams: false, RetSize: 28, RetAlign: 4}
+	StorageEngineSQL    = Export{Name: "awa:enqueue/core@0.6.9#storage-engine-sql", Post: "cabi_post_awa:enqueue/core@0.6.9#storage-engine-sql", Params: "", Results: "i32", IndirectParams: false, RetSize: 8, RetAlign: 4}
 	SchemaCheckSQL      = Export{Name: "awa:enqueue/core@0.6.9#schema-check-sql", Post: "cabi_post_awa:enqueue/core@0.6.9#schema-check-sql", Params: "", Results: "i32", IndirectParams: false, RetSize: 8, RetAlign: 4}
 	CheckSchema         = Export{Name: "awa:enqueue/core@0.6.9#check-schema", Post: "cabi_post_awa:enqueue/core@0.6.9#check-schema", Params: "i32,i32,i32,i32,i32", Results: "i32", IndirectParams: false, RetSize: 28, RetAlign: 4}
 	FieldName           = Export{Name: "awa:enqueue/core@0.6.9#field-name", Post: "cabi_post_awa:enqueue/core@0.6.9#field-name", Params: "i32,i32,i32", Results: "i32", IndirectParams: false, RetSize: 8, RetAlign: 4}
@@ -141,4 +154,4 @@ var (
 )
 
 // All lists every export, for checks at instantiation.
-var All = []Export{ContractInfo, CanonicalJSON, UniqueKey, UniqueStatesBits, UniqueStatesMask, PeriodBucket, OrderingKeyHash64, ShardForOrderingKey, PartitionHash64, PartitionForKey, KindFromTypeName, Prepare, PrepareMany, InsertSQL, TryInsertSQL, ExistingJobSQL, InsertManySQL, InsertManyBinds, SchemaCheckSQL, CheckSchema, FieldName, WithinBatch}
+var All = []Export{ContractInfo, CanonicalJSON, UniqueKey, UniqueStatesBits, UniqueStatesMask, PeriodBucket, OrderingKeyHash64, ShardForOrderingKey, PartitionHash64, PartitionForKey, KindFromTypeName, Prepare, PrepareMany, InsertSQL, TryInsertSQL, ExistingJobSQL, InsertManySQL, InsertManyBinds, InsertManyParts, StorageEngineSQL, SchemaCheckSQL, CheckSchema, FieldName, WithinBatch}

@@ -17,6 +17,8 @@ export function tryInsertSql(placeholders: Placeholders): string;
 export function existingJobSql(placeholders: Placeholders): string;
 export function insertManySql(placeholders: Placeholders): string;
 export function insertManyBinds(jobs: Array<Job>): Array<string>;
+export function insertManyParts(jobs: Array<Job>, parts: number, split: BatchSplit): Array<BatchPart>;
+export function storageEngineSql(): string;
 export function schemaCheckSql(): string;
 export function checkSchema(schemaVersion: number | undefined, functionArguments: string | undefined): SchemaStatus;
 export function fieldName(field: string, style: FieldStyle): string;
@@ -83,6 +85,18 @@ export interface Prepared {
  * ## `"question"`
  */
 export type Placeholders = 'dollar' | 'question';
+/**
+ * # Variants
+ * 
+ * ## `"by-queue"`
+ * 
+ * ## `"contiguous"`
+ */
+export type BatchSplit = 'by-queue' | 'contiguous';
+export interface BatchPart {
+  jobs: Uint32Array,
+  binds: Array<string>,
+}
 export interface SchemaStatus {
   schemaVersion: number,
   tested: boolean,

@@ -90,6 +90,16 @@ final class Layout {
     static final int PREPARED_BINDS_ELEM_PAYLOAD = 4;
     static final int PLACEHOLDERS_DOLLAR = 0;
     static final int PLACEHOLDERS_QUESTION = 1;
+    static final int BATCH_SPLIT_BY_QUEUE = 0;
+    static final int BATCH_SPLIT_CONTIGUOUS = 1;
+    static final int BATCH_PART_SIZE = 16;
+    static final int BATCH_PART_ALIGN = 4;
+    static final int BATCH_PART_JOBS = 0;
+    static final int BATCH_PART_JOBS_ELEM_SIZE = 4;
+    static final int BATCH_PART_JOBS_ELEM_ALIGN = 4;
+    static final int BATCH_PART_BINDS = 8;
+    static final int BATCH_PART_BINDS_ELEM_SIZE = 8;
+    static final int BATCH_PART_BINDS_ELEM_ALIGN = 4;
     static final int SCHEMA_STATUS_SIZE = 8;
     static final int SCHEMA_STATUS_ALIGN = 4;
     static final int SCHEMA_STATUS_SCHEMA_VERSION = 0;
@@ -105,6 +115,7 @@ final class Layout {
     static final int PREPARE_RESULT_PAYLOAD = 4;
     static final int PREPARE_MANY_RESULT_PAYLOAD = 4;
     static final int INSERT_MANY_BINDS_RESULT_PAYLOAD = 4;
+    static final int INSERT_MANY_PARTS_RESULT_PAYLOAD = 4;
     static final int CHECK_SCHEMA_RESULT_PAYLOAD = 4;
 
     /** One export: name, post-return ("" when none), flat core signature, return area (size 0 when none). */
@@ -128,10 +139,12 @@ final class Layout {
     static final Export EXISTING_JOB_SQL = new Export("awa:enqueue/core@0.6.9#existing-job-sql", "cabi_post_awa:enqueue/core@0.6.9#existing-job-sql", "i32", "i32", false, 8, 4);
     static final Export INSERT_MANY_SQL = new Export("awa:enqueue/core@0.6.9#insert-many-sql", "cabi_post_awa:enqueue/core@0.6.9#insert-many-sql", "i32", "i32", false, 8, 4);
     static final Export INSERT_MANY_BINDS = new Export("awa:enqueue/core@0.6.9#insert-many-binds", "cabi_post_awa:enqueue/core@0.6.9#insert-many-binds", "i32,i32", "i32", false, 28, 4);
+    static final Export INSERT_MANY_PARTS = new Export("awa:enqueue/core@0.6.9#insert-many-parts", "cabi_post_awa:enqueue/core@0.6.9#insert-many-parts", "i32,i32,i32,i32", "i32", false, 28, 4);
+    static final Export STORAGE_ENGINE_SQL = new Export("awa:enqueue/core@0.6.9#storage-engine-sql", "cabi_post_awa:enqueue/core@0.6.9#storage-engine-sql", "", "i32", false, 8, 4);
     static final Export SCHEMA_CHECK_SQL = new Export("awa:enqueue/core@0.6.9#schema-check-sql", "cabi_post_awa:enqueue/core@0.6.9#schema-check-sql", "", "i32", false, 8, 4);
     static final Export CHECK_SCHEMA = new Export("awa:enqueue/core@0.6.9#check-schema", "cabi_post_awa:enqueue/core@0.6.9#check-schema", "i32,i32,i32,i32,i32", "i32", false, 28, 4);
     static final Export FIELD_NAME = new Export("awa:enqueue/core@0.6.9#field-name", "cabi_post_awa:enqueue/core@0.6.9#field-name", "i32,i32,i32", "i32", false, 8, 4);
     static final Export WITHIN_BATCH = new Export("awa:enqueue/core@0.6.9#within-batch", "cabi_post_awa:enqueue/core@0.6.9#within-batch", "i32,i32,i32,i32,i32,i32,i32", "i32", false, 24, 4);
 
-    static final List<Export> ALL = List.of(CONTRACT_INFO, CANONICAL_JSON, UNIQUE_KEY, UNIQUE_STATES_BITS, UNIQUE_STATES_MASK, PERIOD_BUCKET, ORDERING_KEY_HASH64, SHARD_FOR_ORDERING_KEY, PARTITION_HASH64, PARTITION_FOR_KEY, KIND_FROM_TYPE_NAME, PREPARE, PREPARE_MANY, INSERT_SQL, TRY_INSERT_SQL, EXISTING_JOB_SQL, INSERT_MANY_SQL, INSERT_MANY_BINDS, SCHEMA_CHECK_SQL, CHECK_SCHEMA, FIELD_NAME, WITHIN_BATCH);
+    static final List<Export> ALL = List.of(CONTRACT_INFO, CANONICAL_JSON, UNIQUE_KEY, UNIQUE_STATES_BITS, UNIQUE_STATES_MASK, PERIOD_BUCKET, ORDERING_KEY_HASH64, SHARD_FOR_ORDERING_KEY, PARTITION_HASH64, PARTITION_FOR_KEY, KIND_FROM_TYPE_NAME, PREPARE, PREPARE_MANY, INSERT_SQL, TRY_INSERT_SQL, EXISTING_JOB_SQL, INSERT_MANY_SQL, INSERT_MANY_BINDS, INSERT_MANY_PARTS, STORAGE_ENGINE_SQL, SCHEMA_CHECK_SQL, CHECK_SCHEMA, FIELD_NAME, WITHIN_BATCH);
 }
