@@ -28,7 +28,7 @@ import (
 var repoRoot, _ = filepath.Abs(filepath.Join("..", ".."))
 
 // awaPy is Awa's own Python side (awa-pg 0.6.9): a real worker and Awa's Python producer.
-var awaPy = filepath.Join(repoRoot, "scripts", "awa_py.py")
+var awaPy = filepath.Join(repoRoot, "host-tests", "fixtures", "awa_py.py")
 
 // rustInsert is Awa's own Rust producer (awa-model 0.6.9 insert_many), built by
 // scripts/test-go.sh; AWA_RUST_INSERT overrides its path.
@@ -116,7 +116,7 @@ func lastJSONLine(t *testing.T, who string, out []byte, v any) {
 	}
 }
 
-// runWorker runs a real Awa Python worker (scripts/awa_py.py worker) for kind/queue until it
+// runWorker runs a real Awa Python worker (host-tests/fixtures/awa_py.py worker) for kind/queue until it
 // has run every job, waits until all ids are completed in awa.jobs and returns what it ran.
 func runWorker(t *testing.T, url string, db *pgxpool.Pool, kind, queue string, ids []int64) map[int64]workerJob {
 	t.Helper()
@@ -216,7 +216,7 @@ func producer(t *testing.T, lang, url string, spec producerSpec) int64 {
 	case "rust":
 		cmd = exec.Command(rustInsert(t), url, string(specJSON))
 	case "node":
-		cmd = exec.Command("node", filepath.Join("testdata", "node_producer.mjs"), repoRoot, url, spec.Kind, spec.Queue, string(spec.Args))
+		cmd = exec.Command("node", filepath.Join(repoRoot, "host-tests", "fixtures", "node_producer.mjs"), repoRoot, url, spec.Kind, spec.Queue, string(spec.Args))
 	}
 	out, err := cmd.Output()
 	if err != nil {

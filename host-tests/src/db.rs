@@ -45,11 +45,11 @@ pub fn is_unique_conflict(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") && db.constraint() == Some("idx_awa_jobs_unique"))
 }
 
-/// Run `scripts/awa_py.py` (Awa's Python client/worker) and parse its JSON output.
+/// Run `host-tests/fixtures/awa_py.py` (Awa's Python client/worker) and parse its JSON output.
 pub fn awa_py(args: &[&str]) -> serde_json::Value {
     let root = crate::repo_root();
     let out = Command::new(root.join(".venv-awa/bin/python"))
-        .arg(root.join("scripts/awa_py.py"))
+        .arg(root.join("host-tests/fixtures/awa_py.py"))
         .args(args)
         .output()
         .expect("run .venv-awa/bin/python (scripts/setup-python.sh creates it)");

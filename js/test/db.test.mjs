@@ -18,7 +18,7 @@ import {
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const helper = join(root, 'scripts', 'awa_py.py');
+const helper = join(root, 'host-tests', 'fixtures', 'awa_py.py');
 const DATABASE_URL = process.env.DATABASE_URL;
 const tag = `${process.pid}`;
 const MODES = ['canonical', 'queue_storage'];

@@ -11,9 +11,10 @@ use host_tests::cases::to_hex;
 use host_tests::db::{awa_py, database_url, new_awa_db};
 use host_tests::gen::{self, Rng};
 use serde_json::{json, Value};
-use sqlx::{PgPool, Row};
-use std::io::Write;
+use sqlx::PgPool;
+use std::io::{BufRead, Write};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 const ORDERS_SHARDS: i16 = 4;
 const ORDER_KEY: &str = "order-7";
@@ -119,14 +120,31 @@ fn spec_json(job: &Logical, queue: &str) -> Value {
     s
 }
 
-fn start_worker(program: &str, args: &[&str]) -> anyhow::Result<Child> {
-    Ok(Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?)
+/// A running worker and the ids of the jobs it has run so far (it prints one line per job).
+struct RunningWorker {
+    child: Child,
+    ran: Arc<Mutex<Vec<i64>>>,
 }
 
-fn worker_seen(child: Child) -> anyhow::Result<Vec<i64>> {
-    let out = child.wait_with_output()?;
-    let v: Value = serde_json::from_str(String::from_utf8(out.stdout)?.lines().last().unwrap_or("{}"))?;
-    Ok(v["seen"].as_array().map(|s| s.iter().filter_map(|j| j["id"].as_i64()).collect()).unwrap_or_default())
+fn start_worker(program: &str, args: &[&str]) -> anyhow::Result<RunningWorker> {
+    let mut child = Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
+    let stdout = child.stdout.take().expect("stdout");
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let sink = ran.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(id) = serde_json::from_str::<Value>(&line).ok().and_then(|v| v["ran"]["id"].as_i64()) {
+                sink.lock().expect("lock").push(id);
+            }
+        }
+    });
+    Ok(RunningWorker { child, ran })
+}
+
+impl RunningWorker {
+    fn ran(&self) -> Vec<i64> {
+        self.ran.lock().expect("lock").clone()
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -203,7 +221,7 @@ async fn main() -> anyhow::Result<()> {
     let py_worker = start_worker(
         &py.to_string_lossy(),
         &[
-            &root.join("scripts/awa_py.py").to_string_lossy(),
+            &root.join("host-tests/fixtures/awa_py.py").to_string_lossy(),
             "worker",
             &url,
             &queues,
@@ -214,6 +232,7 @@ async fn main() -> anyhow::Result<()> {
         ],
     )?;
 
+    wait_for_runtimes(&pool, 2).await?;
     println!("One Awa 0.6.9 database in queue-storage mode; running: Awa's Rust worker (awa crate) and Python worker (awa-pg).");
     println!("Producers: {}.\n", producers.iter().map(Producer::name).collect::<Vec<_>>().join(", "));
 
@@ -237,6 +256,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rng = Rng::new(0xdeb0);
     let mut table: Vec<Vec<(Outcome, usize)>> = Vec::new();
     let mut first_ids = Vec::new();
+    let mut labels = std::collections::HashMap::new();
     for (k, job) in unique_jobs.iter().enumerate() {
         let queue = if job.partition_key.is_some() { routes[0].clone() } else { job.queue.to_string() };
         let mut row = vec![(Outcome::Duplicate, 0); producers.len()];
@@ -249,6 +269,8 @@ async fn main() -> anyhow::Result<()> {
         let Some(Outcome::Inserted(id)) = first else {
             anyhow::bail!("{}: the first producer did not insert", job.label)
         };
+        let by = row.iter().position(|(_, step)| *step == 0).map(|i| producers[i].name()).unwrap_or("?");
+        labels.insert(id, format!("{}@{queue} from {by}", job.kind));
         first_ids.push(id);
         table.push(row);
     }
@@ -304,42 +326,35 @@ async fn main() -> anyhow::Result<()> {
             .fetch_one(&pool)
             .await?;
         println!("  {:<16} #{id:<4} enqueue shard {shard}", p.name());
+        labels.insert(id, format!("audit@orders from {}", p.name()));
         shards.push(shard);
         inserted.push(id);
     }
     let core_shard = awa_enqueue::ordering::shard_for_ordering_key(ORDER_KEY.as_bytes(), ORDERS_SHARDS);
     anyhow::ensure!(shards.iter().all(|s| *s == core_shard), "shards differ: {shards:?} (core: {core_shard})");
 
-    // Every job is completed by one of the workers.
+    // Every job is run by one of the workers (they report each job as they complete it; in
+    // queue storage a completed job leaves awa.jobs once its ring slot is reused).
     let total = inserted.len();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM awa.jobs WHERE id = ANY($1) AND state = 'completed'")
-            .bind(&inserted)
-            .fetch_one(&pool)
-            .await?;
-        if done as usize == total {
+        let ran: Vec<i64> = [&rust_worker, &py_worker].iter().flat_map(|w| w.ran()).collect();
+        let open = inserted.iter().filter(|id| !ran.contains(id)).count();
+        if open == 0 {
             break;
         }
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "{} jobs not completed after 60 s",
-            total - done as usize
-        );
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{open} jobs not run after 60 s");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     std::fs::write(&stop, b"")?;
-    let (by_rust, by_python) = (worker_seen(rust_worker)?, worker_seen(py_worker)?);
+    let (by_rust, by_python) = (rust_worker.ran(), py_worker.ran());
+    for mut w in [rust_worker, py_worker] {
+        w.child.wait()?;
+    }
     println!("\nWorkers: all {total} jobs completed.");
-    let rows = sqlx::query("SELECT id, kind, queue FROM awa.jobs ORDER BY id").fetch_all(&pool).await?;
     for (name, ids) in [("Rust worker (awa crate)", &by_rust), ("Python worker (awa-pg)", &by_python)] {
-        let list: Vec<String> = rows
-            .iter()
-            .filter(|r| ids.contains(&r.get::<i64, _>("id")))
-            .map(|r| {
-                format!("#{} {}@{}", r.get::<i64, _>("id"), r.get::<String, _>("kind"), r.get::<String, _>("queue"))
-            })
-            .collect();
+        let list: Vec<String> =
+            ids.iter().map(|id| format!("#{id} {}", labels.get(id).map(String::as_str).unwrap_or("?"))).collect();
         println!("  {name:<24} ran {:>2}: {}", ids.len(), list.join(", "));
     }
     anyhow::ensure!(
@@ -352,6 +367,19 @@ async fn main() -> anyhow::Result<()> {
     println!("the same enqueue shard ({core_shard}) and the same partition ({}); Awa's Rust and Python workers completed every job.", routes[0]);
     let _ = std::fs::remove_dir_all(dir);
     Ok(())
+}
+
+/// Wait until `n` Awa runtimes (the workers) have registered and heartbeated.
+async fn wait_for_runtimes(pool: &PgPool, n: i64) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let up: i64 = sqlx::query_scalar("SELECT count(*) FROM awa.runtime_instances").fetch_one(pool).await?;
+        if up >= n {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "{up} of {n} workers started after 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 fn target_bin(name: &str) -> String {

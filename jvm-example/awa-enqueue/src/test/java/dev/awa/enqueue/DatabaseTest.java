@@ -412,7 +412,7 @@ class DatabaseTest {
         }
     }
 
-    /** An insert spec for scripts/awa_py.py and awa-rust-insert; argsJson and uniqueJson are JSON text. */
+    /** An insert spec for host-tests/fixtures/awa_py.py and awa-rust-insert; argsJson and uniqueJson are JSON text. */
     private static String spec(String kind, String queue, String argsJson, String uniqueJson) {
         return "{\"kind\":" + Json.write(kind) + ",\"queue\":" + Json.write(queue) + ",\"args\":" + argsJson
                 + ",\"unique_opts\":" + uniqueJson + "}";

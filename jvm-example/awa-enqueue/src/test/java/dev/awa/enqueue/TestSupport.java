@@ -56,9 +56,9 @@ final class TestSupport {
         return out.get(out.size() - 1).trim() + "/bin/python";
     }
 
-    /** Awa's Python side shared by every host: scripts/awa_py.py (worker, insert). */
+    /** Awa's Python side shared by every host: host-tests/fixtures/awa_py.py (worker, insert). */
     static String awaPy() {
-        return root().resolve("scripts/awa_py.py").toString();
+        return root().resolve("host-tests/fixtures/awa_py.py").toString();
     }
 
     /** Awa's own Rust producer (awa-model insert_many), built by scripts/test-jvm.sh. */
