@@ -121,10 +121,14 @@ fn batches_are_all_or_nothing() {
     assert_eq!((err.code.as_str(), err.field.as_str()), ("priority_out_of_range", "jobs[2].priority"));
     assert_eq!(wasm.prepare_many(&[]).unwrap_err().code.as_str(), "empty_batch");
     assert_eq!(wasm.insert_many_binds(&[]).unwrap_err().code.as_str(), "empty_batch");
-    let jobs: Vec<awa_enqueue::Job> =
-        (0..50).map(|i| awa_enqueue::Job { kind: "k".into(), queue: Some(format!("q{}", i % 7)), ..Default::default() }).collect();
+    let jobs: Vec<awa_enqueue::Job> = (0..50)
+        .map(|i| awa_enqueue::Job { kind: "k".into(), queue: Some(format!("q{}", i % 7)), ..Default::default() })
+        .collect();
     for split in [awa_enqueue::BatchSplit::ByQueue, awa_enqueue::BatchSplit::Contiguous] {
-        assert_eq!(wasm.insert_many_parts(&jobs, 3, split).unwrap(), awa_enqueue::insert_many_parts(&jobs, 3, split).unwrap());
+        assert_eq!(
+            wasm.insert_many_parts(&jobs, 3, split).unwrap(),
+            awa_enqueue::insert_many_parts(&jobs, 3, split).unwrap()
+        );
     }
     let many = vec![good; 20_000];
     assert_eq!(wasm.insert_many_binds(&many).expect("no batch-size cap").len(), awa_enqueue::sql::INSERT_MANY_BINDS);
