@@ -42,6 +42,8 @@ run_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export AWA_ENQUEUE_PG_BIN="$bin"
+# For fault-injection tests: scripts/pg-ctl.sh restart|stop|start acts on this cluster.
+export AWA_ENQUEUE_PG_DATA="$dir/data" AWA_ENQUEUE_PG_LOG="$dir/server.log"
 echo "with-db: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') at $DATABASE_URL" >&2
 set +e
 "$@"
