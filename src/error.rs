@@ -24,6 +24,7 @@ pub enum ErrorCode {
     ConflictingStates,
     EmptyBatch,
     InvalidParts,
+    InvalidTraceparent,
     SchemaMissing,
     SchemaTooOld,
     FunctionMissing,
@@ -31,7 +32,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidJson,
         ErrorCode::JsonTooDeep,
         ErrorCode::NumberOutOfRange,
@@ -50,6 +51,7 @@ impl ErrorCode {
         ErrorCode::ConflictingStates,
         ErrorCode::EmptyBatch,
         ErrorCode::InvalidParts,
+        ErrorCode::InvalidTraceparent,
         ErrorCode::SchemaMissing,
         ErrorCode::SchemaTooOld,
         ErrorCode::FunctionMissing,
@@ -76,6 +78,7 @@ impl ErrorCode {
             ErrorCode::ConflictingStates => "conflicting_states",
             ErrorCode::EmptyBatch => "empty_batch",
             ErrorCode::InvalidParts => "invalid_parts",
+            ErrorCode::InvalidTraceparent => "invalid_traceparent",
             ErrorCode::SchemaMissing => "schema_missing",
             ErrorCode::SchemaTooOld => "schema_too_old",
             ErrorCode::FunctionMissing => "function_missing",
@@ -137,8 +140,19 @@ pub enum FieldStyle {
 }
 
 /// Job properties (and `unique`'s options), the names that Go spells as struct fields.
-const JOB_PROPERTIES: [&str; 10] =
-    ["kind", "args", "queue", "priority", "max_attempts", "run_at", "metadata", "tags", "unique", "ordering_key"];
+const JOB_PROPERTIES: [&str; 11] = [
+    "kind",
+    "args",
+    "queue",
+    "priority",
+    "max_attempts",
+    "run_at",
+    "metadata",
+    "tags",
+    "unique",
+    "ordering_key",
+    "traceparent",
+];
 const UNIQUE_PROPERTIES: [&str; 4] = ["by_queue", "by_args", "by_period", "states"];
 /// Names that are not input properties and keep their contract spelling.
 const VERBATIM: [&str; 1] = ["insert_job_compat"];

@@ -3,7 +3,7 @@
 //! would reject. The SQL that binds them is in [`crate::sql`].
 //!
 //! Check order (the first failure is reported): kind, queue, priority, max_attempts, tags,
-//! args, metadata, run_at, unique.
+//! args, metadata, run_at, unique, traceparent.
 
 use crate::canonical;
 use crate::error::{Error, ErrorCode};
@@ -90,7 +90,13 @@ pub struct Job {
     pub tags: Vec<String>,
     pub unique: Option<UniqueOpts>,
     pub ordering_key: Option<Vec<u8>>,
+    /// W3C trace context of the producer's active span: written into metadata as
+    /// `awa:traceparent` unless the metadata already has that key (the caller's value wins).
+    pub traceparent: Option<String>,
 }
+
+/// Metadata key Awa's producers use for the W3C trace context (`awa:` keys are Awa's).
+pub const TRACEPARENT_KEY: &str = "awa:traceparent";
 
 /// The 12 values for `awa.insert_job_compat`, in parameter order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +152,7 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
         reject_nul(tag, &format!("tags[{i}]"))?;
     }
     let args = parse_json_field(job.args_json.as_deref(), "args")?;
-    let metadata = parse_json_field(job.metadata_json.as_deref(), "metadata")?;
+    let mut metadata = parse_json_field(job.metadata_json.as_deref(), "metadata")?;
     let run_at = match (&job.run_at, job.run_at_time) {
         (Some(_), Some(_)) => {
             return Err(Error::new(ErrorCode::InvalidRunAt, "run_at", "give run_at as text or as a time, not both"))
@@ -156,6 +162,12 @@ pub fn prepare(job: &Job) -> Result<Prepared, Error> {
         (None, None) => None,
     };
     let unique = job.unique.as_ref().map(UniqueOpts::resolve).transpose()?;
+    if let Some(tp) = &job.traceparent {
+        check_traceparent(tp)?;
+        if let serde_json::Value::Object(map) = &mut metadata {
+            map.entry(TRACEPARENT_KEY).or_insert_with(|| serde_json::Value::String(tp.clone()));
+        }
+    }
     let args_json = canonical::to_canonical(&args);
 
     let (unique_key, unique_states) = match unique {
@@ -196,6 +208,30 @@ pub fn prepare_many(jobs: &[Job]) -> Result<Vec<Prepared>, Error> {
         return Err(Error::new(ErrorCode::EmptyBatch, "jobs", "a batch needs at least one job"));
     }
     jobs.iter().enumerate().map(|(i, job)| prepare(job).map_err(|e| e.within_batch(i))).collect()
+}
+
+/// A W3C `traceparent` (version 00 form): `vv-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`,
+/// lowercase, version not `ff`, ids not all zeros.
+fn check_traceparent(tp: &str) -> Result<(), Error> {
+    let parts: Vec<&str> = tp.split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let zeros = |s: &str| s.bytes().all(|b| b == b'0');
+    let ok = parts.len() == 4
+        && hex(parts[0], 2)
+        && parts[0] != "ff"
+        && hex(parts[1], 32)
+        && !zeros(parts[1])
+        && hex(parts[2], 16)
+        && !zeros(parts[2])
+        && hex(parts[3], 2);
+    if !ok {
+        return Err(Error::new(
+            ErrorCode::InvalidTraceparent,
+            "traceparent",
+            format!("traceparent {tp:?} is not a W3C trace context (vv-<32 hex>-<16 hex>-<2 hex>)"),
+        ));
+    }
+    Ok(())
 }
 
 fn checked_name<'a>(value: &'a str, field: &str, too_long: ErrorCode) -> Result<&'a str, Error> {
@@ -315,6 +351,31 @@ mod tests {
             ..Job::default()
         };
         assert_eq!(prepare(&both).unwrap_err().code, ErrorCode::InvalidRunAt);
+    }
+
+    #[test]
+    fn traceparent_goes_into_metadata_unless_set() {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let job = |meta: Option<&str>| Job {
+            kind: "k".into(),
+            metadata_json: meta.map(str::to_string),
+            traceparent: Some(tp.into()),
+            ..Job::default()
+        };
+        assert_eq!(prepare(&job(None)).unwrap().metadata_json, format!("{{\"awa:traceparent\":\"{tp}\"}}"));
+        let own = prepare(&job(Some(r#"{"awa:traceparent":"mine","b":1}"#))).unwrap();
+        assert_eq!(own.metadata_json, r#"{"awa:traceparent":"mine","b":1}"#);
+        assert_eq!(prepare(&job(Some("[1]"))).unwrap().metadata_json, "[1]");
+        for bad in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+        ] {
+            let e = prepare(&Job { traceparent: Some(bad.into()), ..job(None) }).unwrap_err();
+            assert_eq!((e.code, e.field.as_str()), (ErrorCode::InvalidTraceparent, "traceparent"));
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ fn job_from_wit(j: wit::Job) -> request::Job {
             state_names: u.state_names,
         }),
         ordering_key: j.ordering_key,
+        traceparent: j.traceparent,
     }
 }
 

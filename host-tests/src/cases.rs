@@ -113,6 +113,7 @@ fn parse_job(v: &Value) -> Result<Job, InvalidCase> {
         tags,
         unique,
         ordering_key: hex(obj, "ordering_key_hex")?,
+        traceparent: opt_str(obj, "traceparent")?,
     })
 }
 

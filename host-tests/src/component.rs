@@ -175,6 +175,7 @@ pub fn to_wit_job(j: &Job) -> wit::Job {
             state_names: u.state_names.clone(),
         }),
         ordering_key: j.ordering_key.clone(),
+        traceparent: j.traceparent.clone(),
     }
 }
 

@@ -4061,8 +4061,8 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            var ptr0 = realloc0(0, 0, 8, 192);
-            var {kind: v1_0, argsJson: v1_1, queue: v1_2, priority: v1_3, maxAttempts: v1_4, runAt: v1_5, runAtTime: v1_6, metadataJson: v1_7, tags: v1_8, unique: v1_9, orderingKey: v1_10 } = arg0;
+            var ptr0 = realloc0(0, 0, 8, 200);
+            var {kind: v1_0, argsJson: v1_1, queue: v1_2, priority: v1_3, maxAttempts: v1_4, runAt: v1_5, runAtTime: v1_6, metadataJson: v1_7, tags: v1_8, unique: v1_9, orderingKey: v1_10, traceparent: v1_11 } = arg0;
             
             var encodeRes = _utf8AllocateAndEncode(v1_0, realloc0, memory0);
             var ptr2= encodeRes.ptr;
@@ -4260,6 +4260,20 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               dataView(memory0).setUint32(ptr0 + 184, len26, true);
               dataView(memory0).setUint32(ptr0 + 180, ptr26, true);
             }
+            var variant29 = v1_11;
+            if (variant29 === null || variant29=== undefined) {
+              dataView(memory0).setInt8(ptr0 + 188, 0, true);
+            } else {
+              const e = variant29;
+              dataView(memory0).setInt8(ptr0 + 188, 1, true);
+              
+              var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+              var ptr28= encodeRes.ptr;
+              var len28 = encodeRes.len;
+              
+              dataView(memory0).setUint32(ptr0 + 196, len28, true);
+              dataView(memory0).setUint32(ptr0 + 192, ptr28, true);
+            }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="prepare"][Instruction::CallWasm] enter', {
               funcName: 'prepare',
               paramCount: 1,
@@ -4289,80 +4303,63 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant49;
+            let variant51;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var ptr28 = dataView(memory0).getUint32(ret + 4, true);
-                var len28 = dataView(memory0).getUint32(ret + 8, true);
-                var result28 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr28, len28));
-                var ptr29 = dataView(memory0).getUint32(ret + 12, true);
-                var len29 = dataView(memory0).getUint32(ret + 16, true);
-                var result29 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr29, len29));
-                var ptr30 = dataView(memory0).getUint32(ret + 20, true);
-                var len30 = dataView(memory0).getUint32(ret + 24, true);
+                var ptr30 = dataView(memory0).getUint32(ret + 4, true);
+                var len30 = dataView(memory0).getUint32(ret + 8, true);
                 var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
-                var ptr31 = dataView(memory0).getUint32(ret + 28, true);
-                var len31 = dataView(memory0).getUint32(ret + 32, true);
+                var ptr31 = dataView(memory0).getUint32(ret + 12, true);
+                var len31 = dataView(memory0).getUint32(ret + 16, true);
                 var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
-                let variant33;
+                var ptr32 = dataView(memory0).getUint32(ret + 20, true);
+                var len32 = dataView(memory0).getUint32(ret + 24, true);
+                var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
+                var ptr33 = dataView(memory0).getUint32(ret + 28, true);
+                var len33 = dataView(memory0).getUint32(ret + 32, true);
+                var result33 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr33, len33));
+                let variant35;
                 switch (dataView(memory0).getUint8(ret + 40, true)) {
                   case 0: {
-                    variant33 = undefined;
+                    variant35 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr32 = dataView(memory0).getUint32(ret + 44, true);
-                    var len32 = dataView(memory0).getUint32(ret + 48, true);
-                    var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
-                    variant33 = result32;
+                    var ptr34 = dataView(memory0).getUint32(ret + 44, true);
+                    var len34 = dataView(memory0).getUint32(ret + 48, true);
+                    var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
+                    variant35 = result34;
                     break;
                   }
                   default: {
                     throw new TypeError('invalid variant discriminant for option');
                   }
                 }
-                var ptr34 = dataView(memory0).getUint32(ret + 52, true);
-                var len34 = dataView(memory0).getUint32(ret + 56, true);
-                var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
-                var len36 = dataView(memory0).getUint32(ret + 64, true);
-                var base36 = dataView(memory0).getUint32(ret + 60, true);
-                if (base36 % 4 !== 0) throw new TypeError(`list pointer [${base36}] is not aligned to 4`);
-                var result36 = [];
-                for (let i = 0; i < len36; i++) {
-                  const base = base36 + i * 8;
-                  var ptr35 = dataView(memory0).getUint32(base + 0, true);
-                  var len35 = dataView(memory0).getUint32(base + 4, true);
-                  var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
-                  result36.push(result35);
-                }
-                let variant38;
-                switch (dataView(memory0).getUint8(ret + 68, true)) {
-                  case 0: {
-                    variant38 = undefined;
-                    break;
-                  }
-                  case 1: {
-                    var ptr37 = dataView(memory0).getUint32(ret + 72, true);
-                    var len37 = dataView(memory0).getUint32(ret + 76, true);
-                    if (ptr37 % 1 !== 0) throw new TypeError(`list pointer [${ptr37}] is not aligned to 1`);
-                    var result37 = new Uint8Array(memory0.buffer.slice(ptr37, ptr37 + len37 * 1));
-                    variant38 = result37;
-                    break;
-                  }
-                  default: {
-                    throw new TypeError('invalid variant discriminant for option');
-                  }
+                var ptr36 = dataView(memory0).getUint32(ret + 52, true);
+                var len36 = dataView(memory0).getUint32(ret + 56, true);
+                var result36 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr36, len36));
+                var len38 = dataView(memory0).getUint32(ret + 64, true);
+                var base38 = dataView(memory0).getUint32(ret + 60, true);
+                if (base38 % 4 !== 0) throw new TypeError(`list pointer [${base38}] is not aligned to 4`);
+                var result38 = [];
+                for (let i = 0; i < len38; i++) {
+                  const base = base38 + i * 8;
+                  var ptr37 = dataView(memory0).getUint32(base + 0, true);
+                  var len37 = dataView(memory0).getUint32(base + 4, true);
+                  var result37 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr37, len37));
+                  result38.push(result37);
                 }
                 let variant40;
-                switch (dataView(memory0).getUint8(ret + 80, true)) {
+                switch (dataView(memory0).getUint8(ret + 68, true)) {
                   case 0: {
                     variant40 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr39 = dataView(memory0).getUint32(ret + 84, true);
-                    var len39 = dataView(memory0).getUint32(ret + 88, true);
-                    var result39 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr39, len39));
+                    var ptr39 = dataView(memory0).getUint32(ret + 72, true);
+                    var len39 = dataView(memory0).getUint32(ret + 76, true);
+                    if (ptr39 % 1 !== 0) throw new TypeError(`list pointer [${ptr39}] is not aligned to 1`);
+                    var result39 = new Uint8Array(memory0.buffer.slice(ptr39, ptr39 + len39 * 1));
                     variant40 = result39;
                     break;
                   }
@@ -4371,16 +4368,15 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                   }
                 }
                 let variant42;
-                switch (dataView(memory0).getUint8(ret + 92, true)) {
+                switch (dataView(memory0).getUint8(ret + 80, true)) {
                   case 0: {
                     variant42 = undefined;
                     break;
                   }
                   case 1: {
-                    var ptr41 = dataView(memory0).getUint32(ret + 96, true);
-                    var len41 = dataView(memory0).getUint32(ret + 100, true);
-                    if (ptr41 % 1 !== 0) throw new TypeError(`list pointer [${ptr41}] is not aligned to 1`);
-                    var result41 = new Uint8Array(memory0.buffer.slice(ptr41, ptr41 + len41 * 1));
+                    var ptr41 = dataView(memory0).getUint32(ret + 84, true);
+                    var len41 = dataView(memory0).getUint32(ret + 88, true);
+                    var result41 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr41, len41));
                     variant42 = result41;
                     break;
                   }
@@ -4388,67 +4384,85 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                     throw new TypeError('invalid variant discriminant for option');
                   }
                 }
-                var len45 = dataView(memory0).getUint32(ret + 108, true);
-                var base45 = dataView(memory0).getUint32(ret + 104, true);
-                if (base45 % 4 !== 0) throw new TypeError(`list pointer [${base45}] is not aligned to 4`);
-                var result45 = [];
-                for (let i = 0; i < len45; i++) {
-                  const base = base45 + i * 12;
-                  let variant44;
+                let variant44;
+                switch (dataView(memory0).getUint8(ret + 92, true)) {
+                  case 0: {
+                    variant44 = undefined;
+                    break;
+                  }
+                  case 1: {
+                    var ptr43 = dataView(memory0).getUint32(ret + 96, true);
+                    var len43 = dataView(memory0).getUint32(ret + 100, true);
+                    if (ptr43 % 1 !== 0) throw new TypeError(`list pointer [${ptr43}] is not aligned to 1`);
+                    var result43 = new Uint8Array(memory0.buffer.slice(ptr43, ptr43 + len43 * 1));
+                    variant44 = result43;
+                    break;
+                  }
+                  default: {
+                    throw new TypeError('invalid variant discriminant for option');
+                  }
+                }
+                var len47 = dataView(memory0).getUint32(ret + 108, true);
+                var base47 = dataView(memory0).getUint32(ret + 104, true);
+                if (base47 % 4 !== 0) throw new TypeError(`list pointer [${base47}] is not aligned to 4`);
+                var result47 = [];
+                for (let i = 0; i < len47; i++) {
+                  const base = base47 + i * 12;
+                  let variant46;
                   switch (dataView(memory0).getUint8(base + 0, true)) {
                     case 0: {
-                      variant44 = undefined;
+                      variant46 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr43 = dataView(memory0).getUint32(base + 4, true);
-                      var len43 = dataView(memory0).getUint32(base + 8, true);
-                      var result43 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr43, len43));
-                      variant44 = result43;
+                      var ptr45 = dataView(memory0).getUint32(base + 4, true);
+                      var len45 = dataView(memory0).getUint32(base + 8, true);
+                      var result45 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr45, len45));
+                      variant46 = result45;
                       break;
                     }
                     default: {
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  result45.push(variant44);
+                  result47.push(variant46);
                 }
-                variant49= {
+                variant51= {
                   tag: 'ok',
                   val: {
-                    kind: result28,
-                    queue: result29,
-                    argsJson: result30,
-                    state: result31,
+                    kind: result30,
+                    queue: result31,
+                    argsJson: result32,
+                    state: result33,
                     priority: clampGuest(dataView(memory0).getInt16(ret + 36, true), -32768, 32767),
                     maxAttempts: clampGuest(dataView(memory0).getInt16(ret + 38, true), -32768, 32767),
-                    runAt: variant33,
-                    metadataJson: result34,
-                    tags: result36,
-                    uniqueKey: variant38,
-                    uniqueStates: variant40,
-                    orderingKey: variant42,
-                    binds: result45,
+                    runAt: variant35,
+                    metadataJson: result36,
+                    tags: result38,
+                    uniqueKey: variant40,
+                    uniqueStates: variant42,
+                    orderingKey: variant44,
+                    binds: result47,
                   }
                 };
                 break;
               }
               case 1: {
-                var ptr46 = dataView(memory0).getUint32(ret + 4, true);
-                var len46 = dataView(memory0).getUint32(ret + 8, true);
-                var result46 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr46, len46));
-                var ptr47 = dataView(memory0).getUint32(ret + 12, true);
-                var len47 = dataView(memory0).getUint32(ret + 16, true);
-                var result47 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr47, len47));
-                var ptr48 = dataView(memory0).getUint32(ret + 20, true);
-                var len48 = dataView(memory0).getUint32(ret + 24, true);
+                var ptr48 = dataView(memory0).getUint32(ret + 4, true);
+                var len48 = dataView(memory0).getUint32(ret + 8, true);
                 var result48 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr48, len48));
-                variant49= {
+                var ptr49 = dataView(memory0).getUint32(ret + 12, true);
+                var len49 = dataView(memory0).getUint32(ret + 16, true);
+                var result49 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr49, len49));
+                var ptr50 = dataView(memory0).getUint32(ret + 20, true);
+                var len50 = dataView(memory0).getUint32(ret + 24, true);
+                var result50 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr50, len50));
+                variant51= {
                   tag: 'err',
                   val: {
-                    code: result46,
-                    field: result47,
-                    message: result48,
+                    code: result48,
+                    field: result49,
+                    message: result50,
                   }
                 };
                 break;
@@ -4463,7 +4477,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               async: false,
               postReturn: true
             });
-            const retCopy = variant49;
+            const retCopy = variant51;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);
@@ -4527,12 +4541,12 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            var vec27 = arg0;
-            var len27 = vec27.length;
-            var result27 = realloc0(0, 0, 8, len27 * 192);
-            for (let i = 0; i < vec27.length; i++) {
-              const e = vec27[i];
-              const base = result27 + i * 192;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10 } = e;
+            var vec29 = arg0;
+            var len29 = vec29.length;
+            var result29 = realloc0(0, 0, 8, len29 * 200);
+            for (let i = 0; i < vec29.length; i++) {
+              const e = vec29[i];
+              const base = result29 + i * 200;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10, traceparent: v0_11 } = e;
               
               var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
               var ptr1= encodeRes.ptr;
@@ -4730,6 +4744,20 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                 dataView(memory0).setUint32(base + 184, len25, true);
                 dataView(memory0).setUint32(base + 180, ptr25, true);
               }
+              var variant28 = v0_11;
+              if (variant28 === null || variant28=== undefined) {
+                dataView(memory0).setInt8(base + 188, 0, true);
+              } else {
+                const e = variant28;
+                dataView(memory0).setInt8(base + 188, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr27= encodeRes.ptr;
+                var len27 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 196, len27, true);
+                dataView(memory0).setUint32(base + 192, ptr27, true);
+              }
             }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="prepare-many"][Instruction::CallWasm] enter', {
               funcName: 'prepare-many',
@@ -4744,7 +4772,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               ret =  _withGlobalCurrentTaskMeta({
                 taskID: task.id(),
                 componentIdx: task.componentIdx(),
-                fn: () => core069PrepareMany(result27, len27),
+                fn: () => core069PrepareMany(result29, len29),
               });
             } catch (err) {
               
@@ -4760,86 +4788,69 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant50;
+            let variant52;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var len46 = dataView(memory0).getUint32(ret + 8, true);
-                var base46 = dataView(memory0).getUint32(ret + 4, true);
-                if (base46 % 4 !== 0) throw new TypeError(`list pointer [${base46}] is not aligned to 4`);
-                var result46 = [];
-                for (let i = 0; i < len46; i++) {
-                  const base = base46 + i * 108;
-                  var ptr28 = dataView(memory0).getUint32(base + 0, true);
-                  var len28 = dataView(memory0).getUint32(base + 4, true);
-                  var result28 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr28, len28));
-                  var ptr29 = dataView(memory0).getUint32(base + 8, true);
-                  var len29 = dataView(memory0).getUint32(base + 12, true);
-                  var result29 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr29, len29));
-                  var ptr30 = dataView(memory0).getUint32(base + 16, true);
-                  var len30 = dataView(memory0).getUint32(base + 20, true);
+                var len48 = dataView(memory0).getUint32(ret + 8, true);
+                var base48 = dataView(memory0).getUint32(ret + 4, true);
+                if (base48 % 4 !== 0) throw new TypeError(`list pointer [${base48}] is not aligned to 4`);
+                var result48 = [];
+                for (let i = 0; i < len48; i++) {
+                  const base = base48 + i * 108;
+                  var ptr30 = dataView(memory0).getUint32(base + 0, true);
+                  var len30 = dataView(memory0).getUint32(base + 4, true);
                   var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
-                  var ptr31 = dataView(memory0).getUint32(base + 24, true);
-                  var len31 = dataView(memory0).getUint32(base + 28, true);
+                  var ptr31 = dataView(memory0).getUint32(base + 8, true);
+                  var len31 = dataView(memory0).getUint32(base + 12, true);
                   var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
-                  let variant33;
+                  var ptr32 = dataView(memory0).getUint32(base + 16, true);
+                  var len32 = dataView(memory0).getUint32(base + 20, true);
+                  var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
+                  var ptr33 = dataView(memory0).getUint32(base + 24, true);
+                  var len33 = dataView(memory0).getUint32(base + 28, true);
+                  var result33 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr33, len33));
+                  let variant35;
                   switch (dataView(memory0).getUint8(base + 36, true)) {
                     case 0: {
-                      variant33 = undefined;
+                      variant35 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr32 = dataView(memory0).getUint32(base + 40, true);
-                      var len32 = dataView(memory0).getUint32(base + 44, true);
-                      var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
-                      variant33 = result32;
+                      var ptr34 = dataView(memory0).getUint32(base + 40, true);
+                      var len34 = dataView(memory0).getUint32(base + 44, true);
+                      var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
+                      variant35 = result34;
                       break;
                     }
                     default: {
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  var ptr34 = dataView(memory0).getUint32(base + 48, true);
-                  var len34 = dataView(memory0).getUint32(base + 52, true);
-                  var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
-                  var len36 = dataView(memory0).getUint32(base + 60, true);
-                  var base36 = dataView(memory0).getUint32(base + 56, true);
-                  if (base36 % 4 !== 0) throw new TypeError(`list pointer [${base36}] is not aligned to 4`);
-                  var result36 = [];
-                  for (let i = 0; i < len36; i++) {
-                    const base = base36 + i * 8;
-                    var ptr35 = dataView(memory0).getUint32(base + 0, true);
-                    var len35 = dataView(memory0).getUint32(base + 4, true);
-                    var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
-                    result36.push(result35);
-                  }
-                  let variant38;
-                  switch (dataView(memory0).getUint8(base + 64, true)) {
-                    case 0: {
-                      variant38 = undefined;
-                      break;
-                    }
-                    case 1: {
-                      var ptr37 = dataView(memory0).getUint32(base + 68, true);
-                      var len37 = dataView(memory0).getUint32(base + 72, true);
-                      if (ptr37 % 1 !== 0) throw new TypeError(`list pointer [${ptr37}] is not aligned to 1`);
-                      var result37 = new Uint8Array(memory0.buffer.slice(ptr37, ptr37 + len37 * 1));
-                      variant38 = result37;
-                      break;
-                    }
-                    default: {
-                      throw new TypeError('invalid variant discriminant for option');
-                    }
+                  var ptr36 = dataView(memory0).getUint32(base + 48, true);
+                  var len36 = dataView(memory0).getUint32(base + 52, true);
+                  var result36 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr36, len36));
+                  var len38 = dataView(memory0).getUint32(base + 60, true);
+                  var base38 = dataView(memory0).getUint32(base + 56, true);
+                  if (base38 % 4 !== 0) throw new TypeError(`list pointer [${base38}] is not aligned to 4`);
+                  var result38 = [];
+                  for (let i = 0; i < len38; i++) {
+                    const base = base38 + i * 8;
+                    var ptr37 = dataView(memory0).getUint32(base + 0, true);
+                    var len37 = dataView(memory0).getUint32(base + 4, true);
+                    var result37 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr37, len37));
+                    result38.push(result37);
                   }
                   let variant40;
-                  switch (dataView(memory0).getUint8(base + 76, true)) {
+                  switch (dataView(memory0).getUint8(base + 64, true)) {
                     case 0: {
                       variant40 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr39 = dataView(memory0).getUint32(base + 80, true);
-                      var len39 = dataView(memory0).getUint32(base + 84, true);
-                      var result39 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr39, len39));
+                      var ptr39 = dataView(memory0).getUint32(base + 68, true);
+                      var len39 = dataView(memory0).getUint32(base + 72, true);
+                      if (ptr39 % 1 !== 0) throw new TypeError(`list pointer [${ptr39}] is not aligned to 1`);
+                      var result39 = new Uint8Array(memory0.buffer.slice(ptr39, ptr39 + len39 * 1));
                       variant40 = result39;
                       break;
                     }
@@ -4848,16 +4859,15 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                     }
                   }
                   let variant42;
-                  switch (dataView(memory0).getUint8(base + 88, true)) {
+                  switch (dataView(memory0).getUint8(base + 76, true)) {
                     case 0: {
                       variant42 = undefined;
                       break;
                     }
                     case 1: {
-                      var ptr41 = dataView(memory0).getUint32(base + 92, true);
-                      var len41 = dataView(memory0).getUint32(base + 96, true);
-                      if (ptr41 % 1 !== 0) throw new TypeError(`list pointer [${ptr41}] is not aligned to 1`);
-                      var result41 = new Uint8Array(memory0.buffer.slice(ptr41, ptr41 + len41 * 1));
+                      var ptr41 = dataView(memory0).getUint32(base + 80, true);
+                      var len41 = dataView(memory0).getUint32(base + 84, true);
+                      var result41 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr41, len41));
                       variant42 = result41;
                       break;
                     }
@@ -4865,69 +4875,87 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                       throw new TypeError('invalid variant discriminant for option');
                     }
                   }
-                  var len45 = dataView(memory0).getUint32(base + 104, true);
-                  var base45 = dataView(memory0).getUint32(base + 100, true);
-                  if (base45 % 4 !== 0) throw new TypeError(`list pointer [${base45}] is not aligned to 4`);
-                  var result45 = [];
-                  for (let i = 0; i < len45; i++) {
-                    const base = base45 + i * 12;
-                    let variant44;
+                  let variant44;
+                  switch (dataView(memory0).getUint8(base + 88, true)) {
+                    case 0: {
+                      variant44 = undefined;
+                      break;
+                    }
+                    case 1: {
+                      var ptr43 = dataView(memory0).getUint32(base + 92, true);
+                      var len43 = dataView(memory0).getUint32(base + 96, true);
+                      if (ptr43 % 1 !== 0) throw new TypeError(`list pointer [${ptr43}] is not aligned to 1`);
+                      var result43 = new Uint8Array(memory0.buffer.slice(ptr43, ptr43 + len43 * 1));
+                      variant44 = result43;
+                      break;
+                    }
+                    default: {
+                      throw new TypeError('invalid variant discriminant for option');
+                    }
+                  }
+                  var len47 = dataView(memory0).getUint32(base + 104, true);
+                  var base47 = dataView(memory0).getUint32(base + 100, true);
+                  if (base47 % 4 !== 0) throw new TypeError(`list pointer [${base47}] is not aligned to 4`);
+                  var result47 = [];
+                  for (let i = 0; i < len47; i++) {
+                    const base = base47 + i * 12;
+                    let variant46;
                     switch (dataView(memory0).getUint8(base + 0, true)) {
                       case 0: {
-                        variant44 = undefined;
+                        variant46 = undefined;
                         break;
                       }
                       case 1: {
-                        var ptr43 = dataView(memory0).getUint32(base + 4, true);
-                        var len43 = dataView(memory0).getUint32(base + 8, true);
-                        var result43 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr43, len43));
-                        variant44 = result43;
+                        var ptr45 = dataView(memory0).getUint32(base + 4, true);
+                        var len45 = dataView(memory0).getUint32(base + 8, true);
+                        var result45 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr45, len45));
+                        variant46 = result45;
                         break;
                       }
                       default: {
                         throw new TypeError('invalid variant discriminant for option');
                       }
                     }
-                    result45.push(variant44);
+                    result47.push(variant46);
                   }
-                  result46.push({
-                    kind: result28,
-                    queue: result29,
-                    argsJson: result30,
-                    state: result31,
+                  result48.push({
+                    kind: result30,
+                    queue: result31,
+                    argsJson: result32,
+                    state: result33,
                     priority: clampGuest(dataView(memory0).getInt16(base + 32, true), -32768, 32767),
                     maxAttempts: clampGuest(dataView(memory0).getInt16(base + 34, true), -32768, 32767),
-                    runAt: variant33,
-                    metadataJson: result34,
-                    tags: result36,
-                    uniqueKey: variant38,
-                    uniqueStates: variant40,
-                    orderingKey: variant42,
-                    binds: result45,
+                    runAt: variant35,
+                    metadataJson: result36,
+                    tags: result38,
+                    uniqueKey: variant40,
+                    uniqueStates: variant42,
+                    orderingKey: variant44,
+                    binds: result47,
                   });
                 }
-                variant50= {
+                variant52= {
                   tag: 'ok',
-                  val: result46
+                  val: result48
                 };
                 break;
               }
               case 1: {
-                var ptr47 = dataView(memory0).getUint32(ret + 4, true);
-                var len47 = dataView(memory0).getUint32(ret + 8, true);
-                var result47 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr47, len47));
-                var ptr48 = dataView(memory0).getUint32(ret + 12, true);
-                var len48 = dataView(memory0).getUint32(ret + 16, true);
-                var result48 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr48, len48));
-                var ptr49 = dataView(memory0).getUint32(ret + 20, true);
-                var len49 = dataView(memory0).getUint32(ret + 24, true);
+                var ptr49 = dataView(memory0).getUint32(ret + 4, true);
+                var len49 = dataView(memory0).getUint32(ret + 8, true);
                 var result49 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr49, len49));
-                variant50= {
+                var ptr50 = dataView(memory0).getUint32(ret + 12, true);
+                var len50 = dataView(memory0).getUint32(ret + 16, true);
+                var result50 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr50, len50));
+                var ptr51 = dataView(memory0).getUint32(ret + 20, true);
+                var len51 = dataView(memory0).getUint32(ret + 24, true);
+                var result51 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr51, len51));
+                variant52= {
                   tag: 'err',
                   val: {
-                    code: result47,
-                    field: result48,
-                    message: result49,
+                    code: result49,
+                    field: result50,
+                    message: result51,
                   }
                 };
                 break;
@@ -4942,7 +4970,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               async: false,
               postReturn: true
             });
-            const retCopy = variant50;
+            const retCopy = variant52;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);
@@ -5466,12 +5494,12 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            var vec27 = arg0;
-            var len27 = vec27.length;
-            var result27 = realloc0(0, 0, 8, len27 * 192);
-            for (let i = 0; i < vec27.length; i++) {
-              const e = vec27[i];
-              const base = result27 + i * 192;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10 } = e;
+            var vec29 = arg0;
+            var len29 = vec29.length;
+            var result29 = realloc0(0, 0, 8, len29 * 200);
+            for (let i = 0; i < vec29.length; i++) {
+              const e = vec29[i];
+              const base = result29 + i * 200;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10, traceparent: v0_11 } = e;
               
               var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
               var ptr1= encodeRes.ptr;
@@ -5669,6 +5697,20 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                 dataView(memory0).setUint32(base + 184, len25, true);
                 dataView(memory0).setUint32(base + 180, ptr25, true);
               }
+              var variant28 = v0_11;
+              if (variant28 === null || variant28=== undefined) {
+                dataView(memory0).setInt8(base + 188, 0, true);
+              } else {
+                const e = variant28;
+                dataView(memory0).setInt8(base + 188, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr27= encodeRes.ptr;
+                var len27 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 196, len27, true);
+                dataView(memory0).setUint32(base + 192, ptr27, true);
+              }
             }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-binds"][Instruction::CallWasm] enter', {
               funcName: 'insert-many-binds',
@@ -5683,7 +5725,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               ret =  _withGlobalCurrentTaskMeta({
                 taskID: task.id(),
                 componentIdx: task.componentIdx(),
-                fn: () => core069InsertManyBinds(result27, len27),
+                fn: () => core069InsertManyBinds(result29, len29),
               });
             } catch (err) {
               
@@ -5699,42 +5741,42 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant33;
+            let variant35;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var len29 = dataView(memory0).getUint32(ret + 8, true);
-                var base29 = dataView(memory0).getUint32(ret + 4, true);
-                if (base29 % 4 !== 0) throw new TypeError(`list pointer [${base29}] is not aligned to 4`);
-                var result29 = [];
-                for (let i = 0; i < len29; i++) {
-                  const base = base29 + i * 8;
-                  var ptr28 = dataView(memory0).getUint32(base + 0, true);
-                  var len28 = dataView(memory0).getUint32(base + 4, true);
-                  var result28 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr28, len28));
-                  result29.push(result28);
+                var len31 = dataView(memory0).getUint32(ret + 8, true);
+                var base31 = dataView(memory0).getUint32(ret + 4, true);
+                if (base31 % 4 !== 0) throw new TypeError(`list pointer [${base31}] is not aligned to 4`);
+                var result31 = [];
+                for (let i = 0; i < len31; i++) {
+                  const base = base31 + i * 8;
+                  var ptr30 = dataView(memory0).getUint32(base + 0, true);
+                  var len30 = dataView(memory0).getUint32(base + 4, true);
+                  var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
+                  result31.push(result30);
                 }
-                variant33= {
+                variant35= {
                   tag: 'ok',
-                  val: result29
+                  val: result31
                 };
                 break;
               }
               case 1: {
-                var ptr30 = dataView(memory0).getUint32(ret + 4, true);
-                var len30 = dataView(memory0).getUint32(ret + 8, true);
-                var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
-                var ptr31 = dataView(memory0).getUint32(ret + 12, true);
-                var len31 = dataView(memory0).getUint32(ret + 16, true);
-                var result31 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr31, len31));
-                var ptr32 = dataView(memory0).getUint32(ret + 20, true);
-                var len32 = dataView(memory0).getUint32(ret + 24, true);
+                var ptr32 = dataView(memory0).getUint32(ret + 4, true);
+                var len32 = dataView(memory0).getUint32(ret + 8, true);
                 var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
-                variant33= {
+                var ptr33 = dataView(memory0).getUint32(ret + 12, true);
+                var len33 = dataView(memory0).getUint32(ret + 16, true);
+                var result33 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr33, len33));
+                var ptr34 = dataView(memory0).getUint32(ret + 20, true);
+                var len34 = dataView(memory0).getUint32(ret + 24, true);
+                var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
+                variant35= {
                   tag: 'err',
                   val: {
-                    code: result30,
-                    field: result31,
-                    message: result32,
+                    code: result32,
+                    field: result33,
+                    message: result34,
                   }
                 };
                 break;
@@ -5749,7 +5791,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               async: false,
               postReturn: true
             });
-            const retCopy = variant33;
+            const retCopy = variant35;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);
@@ -5813,12 +5855,12 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
         fn: () => {
           try {
             
-            var vec27 = arg0;
-            var len27 = vec27.length;
-            var result27 = realloc0(0, 0, 8, len27 * 192);
-            for (let i = 0; i < vec27.length; i++) {
-              const e = vec27[i];
-              const base = result27 + i * 192;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10 } = e;
+            var vec29 = arg0;
+            var len29 = vec29.length;
+            var result29 = realloc0(0, 0, 8, len29 * 200);
+            for (let i = 0; i < vec29.length; i++) {
+              const e = vec29[i];
+              const base = result29 + i * 200;var {kind: v0_0, argsJson: v0_1, queue: v0_2, priority: v0_3, maxAttempts: v0_4, runAt: v0_5, runAtTime: v0_6, metadataJson: v0_7, tags: v0_8, unique: v0_9, orderingKey: v0_10, traceparent: v0_11 } = e;
               
               var encodeRes = _utf8AllocateAndEncode(v0_0, realloc0, memory0);
               var ptr1= encodeRes.ptr;
@@ -6016,16 +6058,30 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                 dataView(memory0).setUint32(base + 184, len25, true);
                 dataView(memory0).setUint32(base + 180, ptr25, true);
               }
+              var variant28 = v0_11;
+              if (variant28 === null || variant28=== undefined) {
+                dataView(memory0).setInt8(base + 188, 0, true);
+              } else {
+                const e = variant28;
+                dataView(memory0).setInt8(base + 188, 1, true);
+                
+                var encodeRes = _utf8AllocateAndEncode(e, realloc0, memory0);
+                var ptr27= encodeRes.ptr;
+                var len27 = encodeRes.len;
+                
+                dataView(memory0).setUint32(base + 196, len27, true);
+                dataView(memory0).setUint32(base + 192, ptr27, true);
+              }
             }
-            var val28 = arg2;
-            let enum28;
-            switch (val28) {
+            var val30 = arg2;
+            let enum30;
+            switch (val30) {
               case 'by-queue': {
-                enum28 = 0;
+                enum30 = 0;
                 break;
               }
               case 'contiguous': {
-                enum28 = 1;
+                enum30 = 1;
                 break;
               }
               default: {
@@ -6033,7 +6089,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
                   console.error(arg2);
                 }
                 
-                throw new TypeError(`"${val28}" is not one of the cases of batch-split`);
+                throw new TypeError(`"${val30}" is not one of the cases of batch-split`);
               }
             }
             _debugLog('[iface="awa:enqueue/core@0.6.9", function="insert-many-parts"][Instruction::CallWasm] enter', {
@@ -6049,7 +6105,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               ret =  _withGlobalCurrentTaskMeta({
                 taskID: task.id(),
                 componentIdx: task.componentIdx(),
-                fn: () => core069InsertManyParts(result27, len27, toUint32(arg1), enum28),
+                fn: () => core069InsertManyParts(result29, len29, toUint32(arg1), enum30),
               });
             } catch (err) {
               
@@ -6065,57 +6121,57 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               
             }
             
-            let variant36;
+            let variant38;
             switch (dataView(memory0).getUint8(ret + 0, true)) {
               case 0: {
-                var len32 = dataView(memory0).getUint32(ret + 8, true);
-                var base32 = dataView(memory0).getUint32(ret + 4, true);
-                if (base32 % 4 !== 0) throw new TypeError(`list pointer [${base32}] is not aligned to 4`);
-                var result32 = [];
-                for (let i = 0; i < len32; i++) {
-                  const base = base32 + i * 16;
-                  var ptr29 = dataView(memory0).getUint32(base + 0, true);
-                  var len29 = dataView(memory0).getUint32(base + 4, true);
-                  if (ptr29 % 4 !== 0) throw new TypeError(`list pointer [${ptr29}] is not aligned to 4`);
-                  var result29 = new Uint32Array(memory0.buffer.slice(ptr29, ptr29 + len29 * 4));
-                  var len31 = dataView(memory0).getUint32(base + 12, true);
-                  var base31 = dataView(memory0).getUint32(base + 8, true);
-                  if (base31 % 4 !== 0) throw new TypeError(`list pointer [${base31}] is not aligned to 4`);
-                  var result31 = [];
-                  for (let i = 0; i < len31; i++) {
-                    const base = base31 + i * 8;
-                    var ptr30 = dataView(memory0).getUint32(base + 0, true);
-                    var len30 = dataView(memory0).getUint32(base + 4, true);
-                    var result30 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr30, len30));
-                    result31.push(result30);
+                var len34 = dataView(memory0).getUint32(ret + 8, true);
+                var base34 = dataView(memory0).getUint32(ret + 4, true);
+                if (base34 % 4 !== 0) throw new TypeError(`list pointer [${base34}] is not aligned to 4`);
+                var result34 = [];
+                for (let i = 0; i < len34; i++) {
+                  const base = base34 + i * 16;
+                  var ptr31 = dataView(memory0).getUint32(base + 0, true);
+                  var len31 = dataView(memory0).getUint32(base + 4, true);
+                  if (ptr31 % 4 !== 0) throw new TypeError(`list pointer [${ptr31}] is not aligned to 4`);
+                  var result31 = new Uint32Array(memory0.buffer.slice(ptr31, ptr31 + len31 * 4));
+                  var len33 = dataView(memory0).getUint32(base + 12, true);
+                  var base33 = dataView(memory0).getUint32(base + 8, true);
+                  if (base33 % 4 !== 0) throw new TypeError(`list pointer [${base33}] is not aligned to 4`);
+                  var result33 = [];
+                  for (let i = 0; i < len33; i++) {
+                    const base = base33 + i * 8;
+                    var ptr32 = dataView(memory0).getUint32(base + 0, true);
+                    var len32 = dataView(memory0).getUint32(base + 4, true);
+                    var result32 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr32, len32));
+                    result33.push(result32);
                   }
-                  result32.push({
-                    jobs: result29,
-                    binds: result31,
+                  result34.push({
+                    jobs: result31,
+                    binds: result33,
                   });
                 }
-                variant36= {
+                variant38= {
                   tag: 'ok',
-                  val: result32
+                  val: result34
                 };
                 break;
               }
               case 1: {
-                var ptr33 = dataView(memory0).getUint32(ret + 4, true);
-                var len33 = dataView(memory0).getUint32(ret + 8, true);
-                var result33 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr33, len33));
-                var ptr34 = dataView(memory0).getUint32(ret + 12, true);
-                var len34 = dataView(memory0).getUint32(ret + 16, true);
-                var result34 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr34, len34));
-                var ptr35 = dataView(memory0).getUint32(ret + 20, true);
-                var len35 = dataView(memory0).getUint32(ret + 24, true);
+                var ptr35 = dataView(memory0).getUint32(ret + 4, true);
+                var len35 = dataView(memory0).getUint32(ret + 8, true);
                 var result35 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr35, len35));
-                variant36= {
+                var ptr36 = dataView(memory0).getUint32(ret + 12, true);
+                var len36 = dataView(memory0).getUint32(ret + 16, true);
+                var result36 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr36, len36));
+                var ptr37 = dataView(memory0).getUint32(ret + 20, true);
+                var len37 = dataView(memory0).getUint32(ret + 24, true);
+                var result37 = TEXT_DECODER_UTF8.decode(new Uint8Array(memory0.buffer, ptr37, len37));
+                variant38= {
                   tag: 'err',
                   val: {
-                    code: result33,
-                    field: result34,
-                    message: result35,
+                    code: result35,
+                    field: result36,
+                    message: result37,
                   }
                 };
                 break;
@@ -6130,7 +6186,7 @@ export function instantiate(getCoreModule, imports, instantiateCore = (module, i
               async: false,
               postReturn: true
             });
-            const retCopy = variant36;
+            const retCopy = variant38;
             task.resolve([retCopy.val]);
             
             let cstate = getOrCreateAsyncState(0);

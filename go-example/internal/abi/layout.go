@@ -38,7 +38,7 @@ const (
 	TimestampAlign                 = 8
 	TimestampSeconds               = 0
 	TimestampNanos                 = 8
-	JobSize                        = 192
+	JobSize                        = 200
 	JobAlign                       = 8
 	JobKind                        = 0
 	JobArgsJSON                    = 8
@@ -62,6 +62,8 @@ const (
 	JobUniquePayload               = 136
 	JobOrderingKey                 = 176
 	JobOrderingKeyPayload          = 180
+	JobTraceparent                 = 188
+	JobTraceparentPayload          = 192
 	PreparedSize                   = 108
 	PreparedAlign                  = 4
 	PreparedKind                   = 0

@@ -61,6 +61,7 @@ export interface Job {
   tags: Array<string>,
   unique?: UniqueOpts,
   orderingKey?: Uint8Array,
+  traceparent?: string,
 }
 export interface Prepared {
   kind: string,

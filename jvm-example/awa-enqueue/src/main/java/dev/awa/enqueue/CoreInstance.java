@@ -360,6 +360,7 @@ final class CoreInstance {
         putList(at + JOB_TAGS, j.tags(), JOB_TAGS_ELEM_SIZE, JOB_TAGS_ELEM_ALIGN, this::putString);
         putOption(at + JOB_UNIQUE, at + JOB_UNIQUE_PAYLOAD, j.unique(), this::putUniqueOpts);
         putOption(at + JOB_ORDERING_KEY, at + JOB_ORDERING_KEY_PAYLOAD, j.orderingKeyRaw(), this::putBytes);
+        putOption(at + JOB_TRACEPARENT, at + JOB_TRACEPARENT_PAYLOAD, (String) null, this::putString);
     }
 
     // ---- lifting out of guest memory ---------------------------------------------------------

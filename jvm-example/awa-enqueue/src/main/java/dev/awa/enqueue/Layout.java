@@ -40,7 +40,7 @@ final class Layout {
     static final int TIMESTAMP_ALIGN = 8;
     static final int TIMESTAMP_SECONDS = 0;
     static final int TIMESTAMP_NANOS = 8;
-    static final int JOB_SIZE = 192;
+    static final int JOB_SIZE = 200;
     static final int JOB_ALIGN = 8;
     static final int JOB_KIND = 0;
     static final int JOB_ARGS_JSON = 8;
@@ -64,6 +64,8 @@ final class Layout {
     static final int JOB_UNIQUE_PAYLOAD = 136;
     static final int JOB_ORDERING_KEY = 176;
     static final int JOB_ORDERING_KEY_PAYLOAD = 180;
+    static final int JOB_TRACEPARENT = 188;
+    static final int JOB_TRACEPARENT_PAYLOAD = 192;
     static final int PREPARED_SIZE = 108;
     static final int PREPARED_ALIGN = 4;
     static final int PREPARED_KIND = 0;
