@@ -5,6 +5,7 @@ use crate::backend::Backend;
 use awa_enqueue::{Error, Job, Prepared, UniqueOpts};
 use serde_json::{json, Map, Value};
 
+#[allow(clippy::large_enum_variant)] // one case at a time, parsed and run
 pub enum Case {
     Prepare(Job),
     PrepareMany(Vec<Job>),
