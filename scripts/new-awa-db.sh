@@ -10,7 +10,7 @@ name="$1"; mode="${2:-canonical}"
 : "${DATABASE_URL:?DATABASE_URL must be set (see scripts/with-db.sh)}"
 venv="$("$root/scripts/setup-python.sh")"
 base="${DATABASE_URL%/*}"
-psql -q -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" -c "CREATE DATABASE \"$name\"" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql -q -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" -c "CREATE DATABASE \"$name\"" >/dev/null
 url="$base/$name"
 "$venv/bin/awa" --database-url "$url" migrate >/dev/null
 case "$mode" in

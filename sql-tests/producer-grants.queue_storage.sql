@@ -1,0 +1,32 @@
+-- Grants an awa-enqueue producer role needs in queue_storage mode (Awa 0.6.9), found by scripts/producer-grants.sh
+-- (every statement the hosts send: single, duplicate-safe, batch, holder lookup, schema and engine checks).
+GRANT USAGE ON SCHEMA awa TO :"role";
+GRANT SELECT ON awa.schema_version TO :"role";
+GRANT SELECT ON awa.storage_transition_state TO :"role";
+GRANT SELECT ON awa.jobs TO :"role";
+GRANT SELECT ON awa.job_unique_claims TO :"role";
+GRANT SELECT ON awa.runtime_storage_backends TO :"role";
+GRANT USAGE, UPDATE ON SEQUENCE awa.job_id_seq TO :"role";
+GRANT INSERT ON awa.job_unique_claims TO :"role";
+GRANT SELECT ON awa.queue_meta TO :"role";
+GRANT SELECT ON awa.queue_lanes TO :"role";
+GRANT INSERT ON awa.queue_lanes TO :"role";
+GRANT SELECT ON awa.queue_enqueue_heads TO :"role";
+GRANT INSERT ON awa.queue_enqueue_heads TO :"role";
+GRANT CREATE ON SCHEMA awa TO :"role";
+GRANT SELECT ON awa.queue_claim_heads TO :"role";
+GRANT INSERT ON awa.queue_claim_heads TO :"role";
+GRANT UPDATE ON awa.queue_enqueue_heads TO :"role";
+GRANT UPDATE ON awa.queue_claim_heads TO :"role";
+GRANT SELECT ON awa.queue_ring_state TO :"role";
+GRANT SELECT ON awa.ready_entries TO :"role";
+GRANT INSERT ON awa.ready_entries TO :"role";
+GRANT SELECT ON awa.ready_segments TO :"role";
+GRANT INSERT ON awa.ready_segments TO :"role";
+GRANT SELECT ON awa.terminal_jobs TO :"role";
+GRANT SELECT ON awa.deferred_jobs TO :"role";
+GRANT SELECT ON awa.dlq_entries TO :"role";
+GRANT SELECT ON awa.leases TO :"role";
+GRANT SELECT ON awa.attempt_state TO :"role";
+GRANT SELECT ON awa.ready_tombstones TO :"role";
+GRANT INSERT ON awa.deferred_jobs TO :"role";
