@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Compatibility matrix: for each awa-cli release, install its schema with its own migrator, run
 # the startup schema check (through the component) and the SQL contract suite, and print one
-# Markdown table row. Needs DATABASE_URL (scripts/with-db.sh).
+# Markdown table row. Starts a throwaway PostgreSQL unless DATABASE_URL is set.
 #   scripts/compat-matrix.sh 0.6.9 0.6.8 ...
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+[ -n "${DATABASE_URL:-}" ] || exec "$root/scripts/with-db.sh" "$0" "$@"
 cd "$root"
 cargo build -q --locked --release -p host-tests --bin schema-check
 echo "| awa-cli | schema_version | schema check | contract suite (canonical / queue storage) |"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SQL-level contract suite: sql-tests/contract.sql against a canonical and a queue-storage
 # database, output diffed against sql-tests/contract.<mode>.expected.
-#   scripts/test-sql-contract.sh            (needs DATABASE_URL; see scripts/with-db.sh)
+#   scripts/test-sql-contract.sh            (a throwaway PostgreSQL unless DATABASE_URL is set)
 #   scripts/test-sql-contract.sh --update   rewrite the expected files from this server
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+[ -n "${DATABASE_URL:-}" ] || exec "$root/scripts/with-db.sh" "$0" "$@"
 status=0
 for mode in canonical queue_storage; do
   url="$("$root/scripts/new-awa-db.sh" "sql_contract_$mode" "$mode")"
