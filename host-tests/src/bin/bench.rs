@@ -1,14 +1,18 @@
-//! Benchmark (not a test). Derivation: the job mix of bench/jobs.jsonl through awa-model's own
-//! preparation (parse + prepare_raw_job_insert), our core natively, and our core in wasmtime.
-//! With DATABASE_URL: batched insert throughput (1000 rows per statement) of awa-model's
-//! insert_many vs the component's multi-row SQL, per storage mode, on the same server.
-//! Also prints `RESULT host=... metric=...` summary lines (collected by scripts/bench.sh).
+//! Benchmark arms (not a test) for scripts/bench.sh, one measurement per run on the job mix of
+//! bench/jobs.jsonl, printing `RESULT host=<h> metric=<m> value=<v> unit=<u>` lines:
+//!   bench --host awa-model|rust --metric enqueue-many|enqueue-many-parallel|single|copy
+//!         [--rows 1000] [--batches 5] [--parallel 3] [--calls 2000]     (needs DATABASE_URL)
+//!   bench --metric prepare     derivation only: awa-model's own preparation, the native core and
+//!                              the core module in wasmtime, interleaved, ratios printed
+//! awa-model is the reference: `insert_many` for batches, `insert_with` for single jobs, and
+//! `QueueStorage::enqueue_params_copy` for the COPY ceiling (queue storage only). `rust` is this
+//! project's SQL through sqlx with the core module in wasmtime.
 
-use awa_enqueue::{Job, Placeholders};
-use host_tests::backend::Backend;
+use awa_enqueue::{BatchSplit, Job, Placeholders};
 use host_tests::cases::{parse_case, Case};
 use host_tests::component::WasmCore;
-use host_tests::db::{database_url, insert_many, new_awa_db};
+use host_tests::db::{database_url, fetch_all, insert_many};
+use sqlx::postgres::PgPoolOptions;
 use std::time::{Duration, Instant};
 
 fn job_mix() -> Vec<Job> {
@@ -16,34 +20,14 @@ fn job_mix() -> Vec<Job> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| match parse_case(l).1 {
-            Ok(Case::Prepare(job)) => job,
+            // Uniqueness off: the mix repeats within and across batches.
+            Ok(Case::Prepare(job)) => Job { unique: None, ..job },
             _ => panic!("bench/jobs.jsonl holds prepare cases only"),
         })
         .collect()
 }
 
-/// Best of 3 rounds of ~1.5 s: calls per second.
-fn measure(label: &str, mut f: impl FnMut(usize)) -> f64 {
-    for i in 0..2000 {
-        f(i);
-    }
-    let mut best = 0f64;
-    for _ in 0..3 {
-        let start = Instant::now();
-        let mut n = 0;
-        while start.elapsed() < Duration::from_millis(1500) {
-            for _ in 0..200 {
-                f(n);
-                n += 1;
-            }
-        }
-        best = best.max(n as f64 / start.elapsed().as_secs_f64());
-    }
-    println!("{label:<48} {best:>12.0} calls/s {:>8.2} µs/call", 1e6 / best);
-    best
-}
-
-fn awa_model_params(job: &Job) -> awa_model::InsertParams {
+fn awa_params(job: &Job) -> awa_model::InsertParams {
     let d = awa_model::InsertOpts::default();
     awa_model::InsertParams {
         kind: job.kind.clone(),
@@ -59,68 +43,119 @@ fn awa_model_params(job: &Job) -> awa_model::InsertParams {
                 .map(|m| serde_json::from_str(m).expect("metadata"))
                 .unwrap_or(d.metadata),
             tags: job.tags.clone(),
-            unique: job.unique.as_ref().map(|u| {
-                let u = u.resolve().expect("unique options");
-                awa_model::UniqueOpts {
-                    by_queue: u.by_queue,
-                    by_args: u.by_args,
-                    by_period: u.by_period,
-                    states: u.states,
-                }
-            }),
             ordering_key: job.ordering_key.clone(),
             ..Default::default()
         },
     }
 }
 
-fn main() -> anyhow::Result<()> {
+struct JobArgs(serde_json::Value, &'static str);
+impl serde::Serialize for JobArgs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+impl awa_model::JobArgs for JobArgs {
+    fn kind() -> &'static str {
+        ""
+    }
+    fn kind_str(&self) -> &'static str {
+        self.1
+    }
+    fn to_args(&self) -> Result<serde_json::Value, serde_json::Error> {
+        Ok(self.0.clone())
+    }
+}
+
+fn result(host: &str, metric: &str, value: f64, unit: &str) {
+    println!("RESULT host={host} metric={metric} value={value:.3} unit={unit}");
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Best of 3 rounds of about a second: calls per second.
+fn rate(mut f: impl FnMut(usize)) -> f64 {
+    for i in 0..2000 {
+        f(i);
+    }
+    let mut best = 0f64;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let mut n = 0;
+        while start.elapsed() < Duration::from_millis(1000) {
+            for _ in 0..200 {
+                f(n);
+                n += 1;
+            }
+        }
+        best = best.max(n as f64 / start.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn prepare_only() -> anyhow::Result<()> {
     let jobs = job_mix();
     let k = jobs.len();
-    println!("== derivation: {k}-job mix of bench/jobs.jsonl");
-    // Same work as ours: parse the JSON text, prepare, and serialize args/metadata as bound.
-    let awa = measure("awa-model (parse + prepare_raw_job_insert + serialize)", |i| {
-        let p = awa_model_params(&jobs[i % k]);
+    let mut wasm = WasmCore::load()?;
+    let awa = rate(|i| {
+        let p = awa_params(&jobs[i % k]);
         let prepared = awa_model::prepare_raw_job_insert(p.kind, p.args, p.opts).expect("prepare");
         std::hint::black_box((
             serde_json::to_string(prepared.args()).ok(),
             serde_json::to_string(prepared.metadata()).ok(),
         ));
     });
-    let native = measure("awa-enqueue core, native", |i| {
-        std::hint::black_box(awa_enqueue::prepare(&jobs[i % k]).expect("prepare"));
+    let native = rate(|i| {
+        std::hint::black_box(awa_enqueue::prepare(&jobs[i % k]).expect("prepare").binds());
     });
-    let mut wasm = WasmCore::load()?;
-    let component = measure("awa-enqueue core module, wasmtime component", |i| {
-        std::hint::black_box(wasm.prepare(&jobs[i % k]).expect("prepare"));
+    let component = rate(|i| {
+        std::hint::black_box(wasm.prepare_with_binds(&jobs[i % k]).expect("prepare"));
     });
-    println!("ratios: wasmtime/native = {:.2}, native/awa-model = {:.2}", component / native, native / awa);
-    for (host, rate) in [("awa-model", awa), ("rust-native", native), ("rust-wasmtime", component)] {
-        println!("RESULT host={host} metric=prepare value={rate:.0} unit=calls/s");
-    }
+    result("awa-model", "prepare", awa, "calls/s");
+    result("rust-native", "prepare", native, "calls/s");
+    result("rust", "prepare", component, "calls/s");
+    Ok(())
+}
 
-    let Some(_) = database_url() else {
-        println!("(DATABASE_URL unset: no database throughput)");
-        return Ok(());
-    };
-    let rows = 1000usize;
-    let batches = 5usize;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async {
-        println!("== batched insert, {rows} rows per statement, {batches} statements, same server");
-        for mode in ["canonical", "queue_storage"] {
-            let url = new_awa_db(&format!("bench_rust_{mode}"), mode);
-            let pool = sqlx::PgPool::connect(&url).await?;
-            // Uniqueness off: the same mix repeats within and across batches.
-            let plain: Vec<Job> = jobs.iter().map(|j| Job { unique: None, ..j.clone() }).collect();
-            let params: Vec<awa_model::InsertParams> = (0..rows).map(|i| awa_model_params(&plain[i % k])).collect();
-            awa_model::insert_many(&pool, &params).await?; // warm-up, as the other hosts do
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let (mut host, mut metric) = (String::from("rust"), String::new());
+    let (mut rows, mut batches, mut parallel, mut calls) = (1000usize, 5usize, 3usize, 2000usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut v = || args.next().ok_or_else(|| anyhow::anyhow!("{a} needs a value"));
+        match a.as_str() {
+            "--host" => host = v()?,
+            "--metric" => metric = v()?,
+            "--rows" => rows = v()?.parse()?,
+            "--batches" => batches = v()?.parse()?,
+            "--parallel" => parallel = v()?.parse()?,
+            "--calls" => calls = v()?.parse()?,
+            other => anyhow::bail!("unknown argument {other}"),
+        }
+    }
+    if metric == "prepare" {
+        return prepare_only();
+    }
+    let url = database_url().ok_or_else(|| anyhow::anyhow!("DATABASE_URL must point at an Awa database"))?;
+    let jobs = job_mix();
+    let batch: Vec<Job> = (0..rows).map(|i| jobs[i % jobs.len()].clone()).collect();
+    let pool = PgPoolOptions::new().max_connections(parallel as u32 + 1).connect(&url).await?;
+    let mut wasm = WasmCore::load()?;
+    let timed = |start: Instant, n: usize| n as f64 / start.elapsed().as_secs_f64();
+    match (host.as_str(), metric.as_str()) {
+        ("awa-model", "enqueue-many") => {
+            let params: Vec<awa_model::InsertParams> = batch.iter().map(awa_params).collect();
+            awa_model::insert_many(&pool, &params).await?; // warm-up
             let start = Instant::now();
             for _ in 0..batches {
                 awa_model::insert_many(&pool, &params).await?;
             }
-            let awa_rate = (rows * batches) as f64 / start.elapsed().as_secs_f64();
-            let batch: Vec<Job> = (0..rows).map(|i| plain[i % k].clone()).collect();
+            result(&host, &metric, timed(start, rows * batches), "jobs/s");
+        }
+        ("rust", "enqueue-many") => {
             let sql = wasm.insert_many_sql(Placeholders::Dollar);
             let mut conn = pool.acquire().await?;
             insert_many(&mut conn, &sql, &wasm.insert_many_binds(&batch).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
@@ -129,12 +164,72 @@ fn main() -> anyhow::Result<()> {
                 let binds = wasm.insert_many_binds(&batch).map_err(|e| anyhow::anyhow!("{e}"))?;
                 insert_many(&mut conn, &sql, &binds).await?;
             }
-            let ours = (rows * batches) as f64 / start.elapsed().as_secs_f64();
-            println!("{mode:<14} awa-model insert_many {awa_rate:>8.0} jobs/s | component + sqlx {ours:>8.0} jobs/s | ratio {:.2}", ours / awa_rate);
-            println!("RESULT host=awa-model metric=enqueue_many mode={mode} value={awa_rate:.0} unit=jobs/s");
-            println!("RESULT host=rust-wasmtime metric=enqueue_many mode={mode} value={ours:.0} unit=jobs/s");
+            result(&host, &metric, timed(start, rows * batches), "jobs/s");
         }
-        anyhow::Ok(())
-    })?;
+        ("rust", "enqueue-many-parallel") => {
+            let sql = wasm.insert_many_sql(Placeholders::Dollar);
+            let engine: String = sqlx::query_scalar(&wasm.storage_engine_sql()).fetch_one(&pool).await?;
+            let split = if engine == "queue_storage" { BatchSplit::ByQueue } else { BatchSplit::Contiguous };
+            let run = |parts: Vec<awa_enqueue::BatchPart>| {
+                let (pool, sql) = (pool.clone(), sql.clone());
+                async move {
+                    let tasks = parts.into_iter().map(|p| {
+                        let (pool, sql) = (pool.clone(), sql.clone());
+                        tokio::spawn(async move {
+                            let mut conn = pool.acquire().await?;
+                            insert_many(&mut conn, &sql, &p.binds).await.map(|r| r.len())
+                        })
+                    });
+                    let mut n = 0;
+                    for t in tasks.collect::<Vec<_>>() {
+                        n += t.await??;
+                    }
+                    anyhow::Ok(n)
+                }
+            };
+            run(wasm.insert_many_parts(&batch, parallel as u32, split).map_err(|e| anyhow::anyhow!("{e}"))?).await?;
+            let start = Instant::now();
+            let mut n = 0;
+            for _ in 0..batches {
+                n += run(wasm.insert_many_parts(&batch, parallel as u32, split).map_err(|e| anyhow::anyhow!("{e}"))?)
+                    .await?;
+            }
+            result(&host, &metric, timed(start, n), "jobs/s");
+        }
+        (_, "single") => {
+            let sql = wasm.insert_sql(Placeholders::Dollar);
+            let mut latencies = Vec::with_capacity(calls);
+            let mut conn = pool.acquire().await?;
+            for i in 0..calls + 100 {
+                let job = &jobs[i % jobs.len()];
+                let start = Instant::now();
+                if host == "awa-model" {
+                    let p = awa_params(job);
+                    let kind: &'static str = Box::leak(p.kind.clone().into_boxed_str());
+                    awa_model::insert_with(&mut *conn, &JobArgs(p.args, kind), p.opts).await?;
+                } else {
+                    let (_, binds) = wasm.prepare_with_binds(job).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    fetch_all(&mut conn, &sql, &binds).await?;
+                }
+                if i >= 100 {
+                    latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            latencies.sort_by(f64::total_cmp);
+            result(&host, "single_p50", percentile(&latencies, 0.5), "ms");
+            result(&host, "single_p99", percentile(&latencies, 0.99), "ms");
+        }
+        ("awa-model", "copy") => {
+            let store = awa_model::QueueStorage::from_existing_schema("awa")?;
+            let params: Vec<awa_model::InsertParams> = batch.iter().map(awa_params).collect();
+            store.enqueue_params_copy(&pool, &params).await?;
+            let start = Instant::now();
+            for _ in 0..batches {
+                store.enqueue_params_copy(&pool, &params).await?;
+            }
+            result(&host, &metric, timed(start, rows * batches), "jobs/s");
+        }
+        _ => anyhow::bail!("no metric {metric} for host {host}"),
+    }
     Ok(())
 }
