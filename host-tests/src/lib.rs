@@ -6,6 +6,7 @@ pub mod cases;
 pub mod component;
 pub mod db;
 pub mod fresh;
+pub mod fuzz;
 pub mod gen;
 pub mod oracle;
 
