@@ -30,6 +30,7 @@ pub struct ErrorRecord {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one input at a time
 pub enum Input {
     ContractInfo,
     Sql(Sql, Placeholders),
