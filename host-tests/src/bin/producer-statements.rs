@@ -9,8 +9,8 @@ fn lit(s: &Option<String>) -> String {
     s.as_ref().map(|v| format!("'{}'", v.replace('\'', "''"))).unwrap_or("NULL".into())
 }
 fn main() {
-    let t12 = vec!["text"; 12].join(",");
-    let t13 = vec!["text"; 13].join(",");
+    let t12 = ["text"; 12].join(",");
+    let t13 = ["text"; 13].join(",");
     println!("PREPARE one({t12}) AS {};", insert_sql(Placeholders::Dollar));
     println!("PREPARE try({t12}) AS {};", try_insert_sql(Placeholders::Dollar));
     println!("PREPARE many({t13}) AS {};", insert_many_sql(Placeholders::Dollar));
@@ -18,7 +18,7 @@ fn main() {
     println!("{};", schema::SCHEMA_CHECK_SQL);
     println!("{};", sql::STORAGE_ENGINE_SQL);
     let u = Some(UniqueOpts::default());
-    let jobs = vec![
+    let jobs = [
         Job { kind: "lp".into(), args_json: Some("{\"n\":1}".into()), unique: u.clone(), ..Default::default() },
         Job { kind: "lp".into(), args_json: Some("{\"n\":1}".into()), unique: u.clone(), ..Default::default() },
         Job {
