@@ -11,7 +11,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}/release"
 cargo build -q --locked --release -p host-tests --bin conformance
-[ -x "$target/go-conformance" ] || (cd go-example && go build -o "$target/go-conformance" ./cmd/conformance)
+(cd go-example && go build -o "$target/go-conformance" ./cmd/conformance)
 runners=("rust=$target/conformance" "node=node $root/js/bin/conformance.mjs" "go=$target/go-conformance" "jvm=$root/jvm-example/conformance")
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 python3 - "$work/cases.jsonl" <<'PY'

@@ -11,6 +11,6 @@ cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}/release"
 scripts/setup-python.sh >/dev/null
 cargo build -q --locked --release -p host-tests --bin race --bin conformance --bin awa-rust-insert --bin awa-rust-worker
-[ -x "$target/go-conformance" ] || (cd go-example && go build -o "$target/go-conformance" ./cmd/conformance)
+(cd go-example && go build -o "$target/go-conformance" ./cmd/conformance)
 "$target/race" --per-host 6 --batch-producers-per-host 2 \
   "rust=$target/conformance" "node=node $root/js/bin/conformance.mjs" "go=$target/go-conformance" "jvm=$root/jvm-example/conformance"
