@@ -1,9 +1,10 @@
 // The core module instance behind index.js (internal: not in the package's `exports`).
-// Compiles the bundled module once, instantiates it lazily, and turns every outcome of a core
-// call into a value or an AwaEnqueueError. After a trap (a core bug) the instance is dropped and
-// the next call gets a fresh one, as the Go and JVM libraries do.
-import { readFileSync } from 'node:fs';
+// The module's bytes are inlined (generated/awa_enqueue.wasm.js), so bundlers and runtimes need
+// no file next to the code; useModule() supplies a precompiled module where compiling from bytes
+// is forbidden (Cloudflare Workers). The instance is created lazily; after a trap (a core bug) it
+// is dropped and the next call gets a fresh one, as the Go and JVM libraries do.
 import { instantiate } from './generated/awa_enqueue.js';
+import { wasmBase64, builtFor } from './generated/awa_enqueue.wasm.js';
 
 /** Error for anything rejected before the database: `code` is stable, `field` names the input. */
 export class AwaEnqueueError extends Error {
@@ -18,7 +19,49 @@ export class AwaEnqueueError extends Error {
   }
 }
 
-const wasmModule = new WebAssembly.Module(readFileSync(new URL('./generated/awa_enqueue.core.wasm', import.meta.url)));
+/** ABI version of the core module this glue was written for. */
+export const ABI_VERSION = 2;
+export { builtFor };
+
+const LOAD_HINT = 'Where the runtime cannot compile WebAssembly from bytes (Cloudflare Workers), ' +
+  "import the module from 'awa-enqueue/core.wasm' and pass it to useModule() before the first call.";
+
+function loadError(what, cause) {
+  return new AwaEnqueueError('module_load', '', `awa-enqueue: ${what}: ${cause?.message ?? cause}. ${LOAD_HINT}`, { cause });
+}
+
+let wasmModule = null;
+
+function compile(bytes) {
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (e) {
+    throw loadError('could not compile its WebAssembly core module', e);
+  }
+}
+
+function bundledBytes() {
+  const text = atob(wasmBase64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Use `source` (a WebAssembly.Module, or the bytes of awa-enqueue's core module) instead of the
+ * bundled bytes; the next call instantiates it.
+ */
+export function useModule(source) {
+  let m;
+  if (source instanceof WebAssembly.Module) m = source;
+  else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) m = compile(source);
+  else {
+    throw new AwaEnqueueError('invalid_argument', 'source',
+      'awa-enqueue: useModule expects a WebAssembly.Module, an ArrayBuffer or a typed array');
+  }
+  wasmModule = m;
+  current = null;
+}
 
 let current = null;
 let instances = 0;
@@ -27,15 +70,31 @@ let trapNext = false; // test hook: the next instance's kind-from-type-name expo
 function load() {
   const trapping = trapNext;
   trapNext = false;
-  const api = instantiate(() => wasmModule, {}, (module, imports) => {
-    const instance = new WebAssembly.Instance(module, imports);
-    if (!trapping) return instance;
-    const exports = { ...instance.exports };
-    const name = 'awa:enqueue/core@0.6.9#kind-from-type-name';
-    const real = exports[name];
-    exports[name] = () => real(0xfffffff0, 0x100); // out of bounds: the core traps
-    return { exports };
-  }).core;
+  wasmModule ??= compile(bundledBytes());
+  let api;
+  try {
+    api = instantiate(() => wasmModule, {}, (module, imports) => {
+      const instance = new WebAssembly.Instance(module, imports);
+      if (!trapping) return instance;
+      const exports = { ...instance.exports };
+      const name = 'awa:enqueue/core@0.6.9#kind-from-type-name';
+      const real = exports[name];
+      exports[name] = () => real(0xfffffff0, 0x100); // out of bounds: the core traps
+      return { exports };
+    }).core;
+  } catch (e) {
+    throw loadError('could not instantiate its WebAssembly core module', e);
+  }
+  let info;
+  try {
+    info = api.contractInfo();
+  } catch (e) {
+    throw loadError('the core module does not answer contract-info', e);
+  }
+  if (info.abiVersion !== ABI_VERSION) {
+    throw new AwaEnqueueError('abi_mismatch', '',
+      `awa-enqueue: the core module speaks ABI ${info.abiVersion}, this package was written for ABI ${ABI_VERSION}`);
+  }
   instances++;
   return api;
 }

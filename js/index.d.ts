@@ -97,7 +97,7 @@ export interface JobRow {
   created_at: Date;
   metadata: unknown;
   tags: string[];
-  unique_key: Buffer | null;
+  unique_key: Uint8Array | null; // a Buffer with node-postgres
   unique_states: string | null;
   [column: string]: unknown;
 }
@@ -143,6 +143,15 @@ export const ABI_VERSION: 2;
 /** Awa version whose insert_job_compat contract this build speaks ("0.6.9"). */
 export const CONTRACT_VERSION: string;
 export function contractInfo(): ContractInfo;
+/**
+ * Use this core module instead of the bytes bundled in the package (e.g. on Cloudflare Workers,
+ * which cannot compile WebAssembly from bytes: `import m from 'awa-enqueue/core.wasm'`).
+ * Throws `module_load` if bytes do not compile; a module that cannot be used fails the next call
+ * with `module_load` (or `abi_mismatch`).
+ */
+export function useModule(source: CoreModuleSource): void;
+/** A `WebAssembly.Module`, or the bytes of the core module (typed without the DOM/Node lib). */
+export type CoreModuleSource = ArrayBuffer | ArrayBufferView | object;
 
 export function prepareInsert(job: Job): PreparedInsert;
 export function prepareInsertMany(jobs: Job[]): PreparedInsert[];

@@ -2,27 +2,19 @@
 // This file only marshals JS values to the core's WIT types and talks to the database driver
 // (node-postgres or postgres.js); every derived value (keys, states, shards, defaults,
 // validation, SQL text, bind values, error fields) comes from the core.
-import { types } from 'node:util';
-import { AwaEnqueueError, call, toError, withinBatch } from './core.js';
+import { ABI_VERSION, AwaEnqueueError, builtFor, call, toError, useModule, withinBatch } from './core.js';
 
-export { AwaEnqueueError };
+export { ABI_VERSION, AwaEnqueueError, useModule };
 
-/** ABI version of the core module this glue was written for. */
-export const ABI_VERSION = 2;
+/** Awa version whose insert_job_compat contract this build speaks, e.g. "0.6.9" (read from the core at build time). */
+export const CONTRACT_VERSION = builtFor.awaVersion;
 
-const info = call('contractInfo');
-if (info.abiVersion !== ABI_VERSION) {
-  throw new AwaEnqueueError('abi_mismatch', '',
-    `awa-enqueue: the core module speaks ABI ${info.abiVersion}, this package was written for ABI ${ABI_VERSION}`);
-}
-
-/** Awa version whose insert_job_compat contract this build speaks, e.g. "0.6.9". */
-export const CONTRACT_VERSION = info.awaVersion;
-
-/** The core's handshake record. */
+/** The core's handshake record (instantiates the core module on first use). */
 export function contractInfo() {
-  return { ...info };
+  return { ...call('contractInfo') };
 }
+
+const isDate = (v) => Object.prototype.toString.call(v) === '[object Date]';
 
 // ---- marshalling: JS values to WIT values; anything the WIT cannot carry is invalid_argument ----
 
@@ -40,7 +32,7 @@ function describe(value) {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'string') return 'a string';
-  if (types.isDate(value)) return 'a Date';
+  if (isDate(value)) return 'a Date';
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
@@ -132,7 +124,7 @@ function jsonText(value, json, field) {
 function runAt(job, out) {
   const v = job.runAt;
   if (absent(v)) return;
-  if (types.isDate(v)) {
+  if (isDate(v)) {
     const ms = v.getTime();
     if (Number.isNaN(ms)) throw invalid('run_at', 'run_at is an invalid Date');
     const seconds = Math.floor(ms / 1000);
@@ -305,7 +297,7 @@ export function uniqueStatesBits(maskOrStates) {
 }
 
 function epochSeconds(at) {
-  if (types.isDate(at)) {
+  if (isDate(at)) {
     const ms = at.getTime();
     if (Number.isNaN(ms)) throw invalid('epoch_seconds', 'epoch_seconds is an invalid Date');
     return BigInt(Math.floor(ms / 1000));

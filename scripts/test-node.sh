@@ -4,7 +4,8 @@
 # exact-TextDecoder patch), run every Node test (golden values, string classes against the Rust
 # runner, trap recovery, API, PostgreSQL with node-postgres and postgres.js + a real Awa worker,
 # dedup against Awa's Python and Rust producers, npm pack), then the conformance runner over
-# every case file in testdata/ and a fresh generated set, each checked by compare-results.
+# every case file in testdata/ and a fresh generated set, each checked by compare-results, then
+# the runtime/bundler matrix (scripts/test-node-matrix.sh).
 # Needs DATABASE_URL (use scripts/with-db.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,3 +36,5 @@ for cases in "$root"/testdata/bad-inputs*.jsonl; do
 done
 "$release/gen-cases" --seed 7 --n 20000 --out "$tmp/fresh" >/dev/null
 compare "$tmp/fresh/cases.jsonl" "$tmp/fresh/expected.jsonl"
+# the packed package under other runtimes and bundlers
+"$root/scripts/test-node-matrix.sh"

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -385,4 +385,29 @@ test('the module keeps working over many calls (no trap, stable results)', () =>
   }
   job.args.i = 0;
   assert.equal(hex(awa.prepareInsert(job).uniqueKey), first);
+});
+
+test('useModule: a precompiled module or bytes; anything unusable is module_load, never a crash', () => {
+  const bytes = readFileSync(new URL('../generated/awa_enqueue.core.wasm', import.meta.url));
+  const key = hex(awa.uniqueKey({ kind: 'send_email' }));
+  try {
+    awa.useModule(new WebAssembly.Module(bytes));
+    assert.equal(hex(awa.uniqueKey({ kind: 'send_email' })), key);
+    awa.useModule(new Uint8Array(bytes));
+    assert.equal(awa.contractInfo().abiVersion, awa.ABI_VERSION);
+    throwsAwa(() => awa.useModule('core.wasm'), 'invalid_argument', 'source');
+    assert.throws(() => awa.useModule(new Uint8Array([0, 1, 2])), (e) => {
+      assert.equal(e.code, 'module_load');
+      assert.match(e.message, /^awa-enqueue: could not compile .*useModule\(\)/);
+      return true;
+    });
+    assert.equal(hex(awa.uniqueKey({ kind: 'send_email' })), key, 'a refused module leaves the current one in use');
+    awa.useModule(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])); // a valid, empty module
+    for (let i = 0; i < 2; i++) {
+      assert.throws(() => awa.uniqueKey({ kind: 'send_email' }), (e) => e instanceof awa.AwaEnqueueError && e.code === 'module_load');
+    }
+  } finally {
+    awa.useModule(bytes);
+  }
+  assert.equal(hex(awa.uniqueKey({ kind: 'send_email' })), key);
 });

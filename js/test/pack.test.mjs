@@ -14,7 +14,7 @@ test('npm pack tarball installs offline into an empty project and works there', 
   try {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: pkgDir, encoding: 'utf8' }));
     const files = packed[0].files.map((f) => f.path).sort();
-    for (const f of ['index.js', 'core.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.core.wasm', 'bin/conformance.mjs', 'package.json']) {
+    for (const f of ['index.js', 'core.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.wasm.js', 'generated/awa_enqueue.core.wasm', 'generated/index.cjs', 'generated/index.d.cts', 'bin/conformance.mjs', 'package.json']) {
       assert.ok(files.includes(f), `${f} in tarball (${files})`);
     }
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/') || f === 'build.mjs'), String(files));
@@ -35,12 +35,10 @@ test('npm pack tarball installs offline into an empty project and works there', 
     const runner = execFileSync(process.execPath, [join(app, 'node_modules', 'awa-enqueue', 'bin', 'conformance.mjs')],
       { input: '{"id":"x","op":"kind_from_type_name","name":"HTMLToPDF"}\n', encoding: 'utf8' });
     assert.equal(runner.trim(), '{"id":"x","ok":{"kind":"html_to_pdf"}}');
-    if (process.features.require_module) {
-      // CommonJS callers: no top-level await in the package, so require(esm) works
-      writeFileSync(join(app, 'check.cjs'), "console.log(require('awa-enqueue').kindFromTypeName('SendEmail'))");
-      const cjs = execFileSync(process.execPath, ['--no-warnings', 'check.cjs'], { cwd: app, encoding: 'utf8' });
-      assert.equal(cjs.trim(), 'send_email');
-    }
+    // CommonJS callers get the package's CJS build (generated/index.cjs), on every Node version
+    writeFileSync(join(app, 'check.cjs'), "const a = require('awa-enqueue'); console.log(a.kindFromTypeName('SendEmail'), require.resolve('awa-enqueue').endsWith('index.cjs'))");
+    const cjs = execFileSync(process.execPath, ['check.cjs'], { cwd: app, encoding: 'utf8' });
+    assert.equal(cjs.trim(), 'send_email true');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
