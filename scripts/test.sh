@@ -23,6 +23,9 @@ lint() {
   local unformatted; unformatted="$(cd go-example && gofmt -l .)"
   [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; return 1; }
   (cd go-example && go vet ./...)
+  local f; for f in LICENSE-MIT LICENSE-APACHE; do # each package ships the root's license files
+    cmp -s "$f" "js/$f" && cmp -s "$f" "go-example/$f" || { echo "$f: js/ or go-example/ copy differs" >&2; return 1; }
+  done
 }
 fuzz() { cargo run -q --locked --release -p host-tests --bin fuzz -- --inputs "${AWA_FUZZ_INPUTS:-1000000}"; }
 

@@ -14,7 +14,7 @@ test('npm pack tarball installs offline into an empty project and works there', 
   try {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: pkgDir, encoding: 'utf8' }));
     const files = packed[0].files.map((f) => f.path).sort();
-    for (const f of ['index.js', 'core.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.wasm.js', 'generated/awa_enqueue.core.wasm', 'generated/index.cjs', 'generated/index.d.cts', 'bin/conformance.mjs', 'package.json']) {
+    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'core.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.wasm.js', 'generated/awa_enqueue.core.wasm', 'generated/index.cjs', 'generated/index.d.cts', 'bin/conformance.mjs', 'package.json']) {
       assert.ok(files.includes(f), `${f} in tarball (${files})`);
     }
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/') || f === 'build.mjs'), String(files));
