@@ -152,6 +152,7 @@ const plain = await import(pathToFileURL(join(app, 'node_modules', 'awa-enqueue'
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const keyFor = (target) => hex(plain.prepareInsert({ kind: '\ufeffmatrix', queue: 'matrix', args: { target }, unique: { byArgs: true } }).uniqueKey);
 const results = [];
+const enqueued = []; // job ids every target enqueued: a real Awa worker must complete them all
 let failed = 0;
 try {
   for (const [name, runTarget] of targets) {
@@ -174,6 +175,7 @@ try {
         { kind: 'matrix_batch', n: 3, key: null },
         { kind: '\ufeffmatrix', n: 1, key: keyFor(name) },
       ]);
+      enqueued.push(out.id, ...out.batch);
       results.push(`ok    ${name} (${Date.now() - t0} ms)`);
     } catch (e) {
       failed++;
@@ -198,6 +200,20 @@ try {
       failed++;
       results.push(`FAIL  workerd without useModule: ${JSON.stringify(workerdWithoutModule)}`);
     }
+  }
+  // Awa's own Python worker (awa-pg) completes every job the targets enqueued.
+  try {
+    const python = process.env.AWA_PY;
+    assert.ok(python, 'AWA_PY (the venv python with awa-pg) must be set');
+    const out = sh(python, [join(here, '..', '..', '..', 'host-tests', 'fixtures', 'awa_py.py'), 'worker', url, 'matrix',
+      '\ufeffmatrix,matrix_batch', String(enqueued.length), '120']);
+    const ran = new Set(out.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.ran).map((l) => String(l.ran.id)));
+    const missing = enqueued.filter((id) => !ran.has(id));
+    assert.deepEqual(missing, [], 'jobs the Awa worker did not run');
+    results.push(`ok    Awa's Python worker (awa-pg 0.6.9) ran all ${enqueued.length} jobs the targets enqueued`);
+  } catch (e) {
+    failed++;
+    results.push(`FAIL  Awa's Python worker: ${e.stderr ?? ''}${e.message}`);
   }
 } finally {
   await db.end();
