@@ -431,19 +431,32 @@ export async function checkSchema(db) {
   return checkSchemaRow(row.schema_version ?? null, row.function_arguments ?? null);
 }
 
+const UNIQUE_INDEX = 'idx_awa_jobs_unique';
+
 /**
- * True for Awa's duplicate-unique-key error: SQLSTATE 23505 on idx_awa_jobs_unique
- * (node-postgres names the constraint `constraint`, postgres.js `constraint_name`).
+ * True for Awa's duplicate-unique-key error: SQLSTATE 23505 on idx_awa_jobs_unique, as
+ * node-postgres (`constraint`), postgres.js (`constraint_name`) and Prisma's driver adapters
+ * (P2010, `meta.driverAdapterError.cause`) report it, also when wrapped as `cause` (Drizzle).
  */
 export function isUniqueConflict(err) {
-  return err !== null && typeof err === 'object' && err.code === '23505' &&
-    (err.constraint === 'idx_awa_jobs_unique' || err.constraint_name === 'idx_awa_jobs_unique');
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = e.cause, depth++) {
+    if (e.code === '23505' && (e.constraint === UNIQUE_INDEX || e.constraint_name === UNIQUE_INDEX)) return true;
+    const adapter = e.meta?.driverAdapterError?.cause;
+    if (adapter?.originalCode === '23505' && adapter.constraint?.index === UNIQUE_INDEX) return true;
+  }
+  return false;
 }
 
-function withoutInserted(row) {
+function resultOf(found) {
+  const row = found[0];
+  if (row === undefined) return { inserted: false, duplicate: true, row: null, existing: null };
   const { inserted, ...job } = row;
-  return job;
+  return inserted
+    ? { inserted: true, duplicate: false, row: job, existing: null }
+    : { inserted: false, duplicate: true, row: null, existing: job };
 }
+
+const duplicateOf = (holder) => ({ inserted: false, duplicate: true, row: null, existing: holder ?? null });
 
 /**
  * Insert a (unique) job; a duplicate is a result, not an error:
@@ -463,14 +476,38 @@ export async function tryEnqueue(db, job) {
     found = key !== null && inTransaction(db) ? await underSavepoint(db, query) : await rows(db, query);
   } catch (e) {
     if (key === null || !isUniqueConflict(e)) throw e;
-    const holder = await rows(db, { text: existingJobSql(), values: [binds[9]] });
-    return { inserted: false, duplicate: true, row: null, existing: holder[0] ?? null };
+    return duplicateOf((await rows(db, { text: existingJobSql(), values: [binds[9]] }))[0]);
   }
-  const row = found[0];
-  if (row === undefined) return { inserted: false, duplicate: true, row: null, existing: null };
-  return row.inserted
-    ? { inserted: true, duplicate: false, row: withoutInserted(row), existing: null }
-    : { inserted: false, duplicate: true, row: null, existing: withoutInserted(row) };
+  return resultOf(found);
+}
+
+/**
+ * tryEnqueue for any other client, inside the caller's transaction: `query(text, values)` runs
+ * one statement on the transaction's connection and resolves to its rows (Kysely, Drizzle,
+ * Prisma, ...). A unique job runs under a savepoint; `isConflict` recognizes Awa's 23505 as the
+ * client throws it (default isUniqueConflict).
+ */
+export async function tryEnqueueWith(query, job, { isConflict = isUniqueConflict } = {}) {
+  if (typeof query !== 'function') throw new TypeError('awa-enqueue: tryEnqueueWith(query, job): query(text, values) must be a function');
+  const { binds, uniqueKey: key } = prepareInsert(job);
+  if (key === null) return resultOf(await query(tryInsertSql(), binds));
+  await query(`SAVEPOINT ${SAVEPOINT}`, []);
+  let found;
+  try {
+    found = await query(tryInsertSql(), binds);
+  } catch (e) {
+    try {
+      await query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, []);
+      await query(`RELEASE SAVEPOINT ${SAVEPOINT}`, []);
+    } catch (rollback) {
+      rollback.cause ??= e;
+      throw rollback; // the transaction is not usable: report that, not the duplicate
+    }
+    if (!isConflict(e)) throw e;
+    return duplicateOf((await query(existingJobSql(), [binds[9]]))[0]);
+  }
+  await query(`RELEASE SAVEPOINT ${SAVEPOINT}`, []);
+  return resultOf(found);
 }
 
 /** Alias of tryEnqueue. */

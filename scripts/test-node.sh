@@ -5,7 +5,8 @@
 # runner, trap recovery, API, PostgreSQL with node-postgres and postgres.js + a real Awa worker,
 # dedup against Awa's Python and Rust producers, npm pack), then the conformance runner over
 # every case file in testdata/ and a fresh generated set, each checked by compare-results, then
-# the runtime/bundler matrix (scripts/test-node-matrix.sh).
+# the runtime/bundler matrix (scripts/test-node-matrix.sh) and the other clients' recipes
+# (scripts/test-node-drivers.sh).
 # Needs DATABASE_URL (use scripts/with-db.sh).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,3 +39,5 @@ done
 compare "$tmp/fresh/cases.jsonl" "$tmp/fresh/expected.jsonl"
 # the packed package under other runtimes and bundlers
 "$root/scripts/test-node-matrix.sh"
+# other clients: Kysely, Drizzle, Prisma, Neon (docs/node.md)
+"$root/scripts/test-node-drivers.sh"

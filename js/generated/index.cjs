@@ -65,6 +65,7 @@ __export(index_exports, {
   schemaCheckSql: () => schemaCheckSql,
   shardForOrderingKey: () => shardForOrderingKey,
   tryEnqueue: () => tryEnqueue,
+  tryEnqueueWith: () => tryEnqueueWith,
   tryInsertSql: () => tryInsertSql,
   uniqueKey: () => uniqueKey,
   uniqueStatesBits: () => uniqueStatesBits,
@@ -6891,13 +6892,22 @@ async function checkSchema(db) {
   const row = (await rows(db, { text: schemaCheckSql(), values: [] }))[0] ?? {};
   return checkSchemaRow(row.schema_version ?? null, row.function_arguments ?? null);
 }
+var UNIQUE_INDEX = "idx_awa_jobs_unique";
 function isUniqueConflict(err) {
-  return err !== null && typeof err === "object" && err.code === "23505" && (err.constraint === "idx_awa_jobs_unique" || err.constraint_name === "idx_awa_jobs_unique");
+  for (let e = err, depth = 0; e !== null && typeof e === "object" && depth < 8; e = e.cause, depth++) {
+    if (e.code === "23505" && (e.constraint === UNIQUE_INDEX || e.constraint_name === UNIQUE_INDEX)) return true;
+    const adapter = e.meta?.driverAdapterError?.cause;
+    if (adapter?.originalCode === "23505" && adapter.constraint?.index === UNIQUE_INDEX) return true;
+  }
+  return false;
 }
-function withoutInserted(row) {
+function resultOf(found) {
+  const row = found[0];
+  if (row === void 0) return { inserted: false, duplicate: true, row: null, existing: null };
   const { inserted, ...job } = row;
-  return job;
+  return inserted ? { inserted: true, duplicate: false, row: job, existing: null } : { inserted: false, duplicate: true, row: null, existing: job };
 }
+var duplicateOf = (holder) => ({ inserted: false, duplicate: true, row: null, existing: holder ?? null });
 async function tryEnqueue(db, job) {
   checkDb(db);
   const { binds, uniqueKey: key } = prepareInsert(job);
@@ -6907,11 +6917,30 @@ async function tryEnqueue(db, job) {
     found = key !== null && inTransaction(db) ? await underSavepoint(db, query) : await rows(db, query);
   } catch (e) {
     if (key === null || !isUniqueConflict(e)) throw e;
-    const holder = await rows(db, { text: existingJobSql(), values: [binds[9]] });
-    return { inserted: false, duplicate: true, row: null, existing: holder[0] ?? null };
+    return duplicateOf((await rows(db, { text: existingJobSql(), values: [binds[9]] }))[0]);
   }
-  const row = found[0];
-  if (row === void 0) return { inserted: false, duplicate: true, row: null, existing: null };
-  return row.inserted ? { inserted: true, duplicate: false, row: withoutInserted(row), existing: null } : { inserted: false, duplicate: true, row: null, existing: withoutInserted(row) };
+  return resultOf(found);
+}
+async function tryEnqueueWith(query, job, { isConflict = isUniqueConflict } = {}) {
+  if (typeof query !== "function") throw new TypeError("awa-enqueue: tryEnqueueWith(query, job): query(text, values) must be a function");
+  const { binds, uniqueKey: key } = prepareInsert(job);
+  if (key === null) return resultOf(await query(tryInsertSql(), binds));
+  await query(`SAVEPOINT ${SAVEPOINT}`, []);
+  let found;
+  try {
+    found = await query(tryInsertSql(), binds);
+  } catch (e) {
+    try {
+      await query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`, []);
+      await query(`RELEASE SAVEPOINT ${SAVEPOINT}`, []);
+    } catch (rollback) {
+      rollback.cause ?? (rollback.cause = e);
+      throw rollback;
+    }
+    if (!isConflict(e)) throw e;
+    return duplicateOf((await query(existingJobSql(), [binds[9]]))[0]);
+  }
+  await query(`RELEASE SAVEPOINT ${SAVEPOINT}`, []);
+  return resultOf(found);
 }
 var enqueueUnique = tryEnqueue;

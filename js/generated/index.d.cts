@@ -194,3 +194,13 @@ export function isUniqueConflict(err: unknown): boolean;
 /** Insert; a duplicate is `{ duplicate: true, existing }`, and the caller's transaction stays usable. */
 export function tryEnqueue(db: Db, job: Job): Promise<TryEnqueueResult>;
 export const enqueueUnique: typeof tryEnqueue;
+/**
+ * tryEnqueue for any other client, inside the caller's transaction: `query(text, values)` runs
+ * one statement on the transaction's connection and resolves to its rows (Kysely, Drizzle,
+ * Prisma, ...). A unique job runs under a savepoint; `isConflict` defaults to isUniqueConflict.
+ */
+export function tryEnqueueWith(
+  query: (text: string, values: (string | null)[]) => Promise<any[]>,
+  job: Job,
+  options?: { isConflict?: (err: unknown) => boolean },
+): Promise<TryEnqueueResult>;
