@@ -3,7 +3,8 @@
 // stdout, in input order, computed through the package's public API.
 //   node bin/conformance.mjs             derive only
 //   node bin/conformance.mjs --enqueue   with DATABASE_URL: every `prepare` case goes through
-//                                        tryEnqueue (node-postgres), each in its own committed transaction
+//                                        tryEnqueue, every `prepare_many` through enqueueMany
+//                                        (node-postgres), each in its own committed transaction
 // Case lines are read as the Rust runner (serde_json) reads them: lines split at \n (a trailing
 // \r dropped), strict UTF-8 keeping a BOM, integers told apart from floats, escaped lone
 // surrogates and numbers beyond f64 refused, nesting up to 127 levels, `id` echoed as written.
@@ -11,7 +12,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   AwaEnqueueError, prepareInsert, prepareInsertMany, uniqueKey, orderingKeyHash64, shardForOrderingKey,
-  kindFromTypeName, canonicalJson, partitionFor, uniqueStatesBits, uniqueStatesMask, tryEnqueue,
+  kindFromTypeName, canonicalJson, partitionFor, uniqueStatesBits, uniqueStatesMask, tryEnqueue, enqueueMany,
 } from '../index.js';
 
 // ---- strict JSON (serde_json's rules) ----
@@ -378,7 +379,7 @@ function parseCase(c) {
           throw bad(e.field === '' ? `jobs[${i}]` : `jobs[${i}].${e.field}`, e.message);
         }
       });
-      return { run: () => ({ jobs: prepareInsertMany(jobs).map(preparedJson) }) };
+      return { jobs, run: () => ({ jobs: prepareInsertMany(jobs).map(preparedJson) }) };
     }
     case 'unique_key': {
       const kind = reqStr(c, 'kind');
@@ -481,18 +482,33 @@ export function caseJob(line) {
   return c.job;
 }
 
-/** `--enqueue`: a `prepare` case through tryEnqueue in its own committed transaction. */
+/**
+ * `--enqueue`: a `prepare` case through tryEnqueue, a `prepare_many` case through enqueueMany,
+ * each in its own committed transaction; database errors are `db_error` with the SQLSTATE.
+ */
 async function enqueueLine(client, line) {
   const { idRaw, case: c, invalid } = readCase(line);
   if (invalid) return invalid;
-  if (!c.job) return runLine(line);
+  if (!c.job && !c.jobs) return runLine(line);
   await client.query('BEGIN');
   try {
-    const r = await tryEnqueue(client, c.job);
+    let out;
+    if (c.job) {
+      const r = await tryEnqueue(client, c.job);
+      out = r.inserted
+        ? `{"id":${idRaw},"ok":${JSON.stringify({ job_id: String(r.row.id) })}}`
+        : `{"id":${idRaw},"duplicate":true${r.existing ? `,"existing_job_id":"${r.existing.id}"` : ''}}`;
+    } else {
+      const rows = await enqueueMany(client, c.jobs);
+      out = `{"id":${idRaw},"ok":${JSON.stringify({ job_ids: rows.map((r) => String(r.id)) })}}`;
+    }
     await client.query('COMMIT');
-    return r.inserted ? `{"id":${idRaw},"ok":${JSON.stringify({ job_id: String(r.row.id) })}}` : `{"id":${idRaw},"duplicate":true}`;
+    return out;
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
+    if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && !(e instanceof AwaEnqueueError)) {
+      return `{"id":${idRaw},"error":${JSON.stringify({ code: 'db_error', field: '', sqlstate: e.code, message: e.message })}}`;
+    }
     return libraryError(idRaw, e);
   }
 }

@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/awa-enqueue/awa-enqueue/go-example/awaenqueue"
 )
@@ -313,6 +314,9 @@ func (r *Runner) runCase(ctx context.Context, o object) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if r.Conn != nil {
+			return r.enqueueMany(ctx, jobs)
+		}
 		ps, err := b.PrepareMany(ctx, jobs)
 		if err != nil {
 			return nil, err
@@ -461,9 +465,32 @@ func (r *Runner) enqueue(ctx context.Context, id any, job awaenqueue.Job) (any, 
 		return nil, err
 	}
 	if res.Duplicate {
+		if res.Existing != nil {
+			return line{"id": id, "duplicate": true, "existing_job_id": strconv.FormatInt(res.Existing.ID, 10)}, nil
+		}
 		return line{"id": id, "duplicate": true}, nil
 	}
 	return map[string]any{"job_id": strconv.FormatInt(res.Row.ID, 10)}, nil
+}
+
+// enqueueMany runs a prepare_many case through EnqueueMany in its own committed transaction.
+func (r *Runner) enqueueMany(ctx context.Context, jobs []awaenqueue.Job) (any, error) {
+	tx, err := r.Conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.Builder.EnqueueMany(ctx, tx, jobs)
+	if err != nil {
+		return nil, errors.Join(err, tx.Rollback(ctx))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = strconv.FormatInt(rows[i].ID, 10)
+	}
+	return map[string]any{"job_ids": ids}, nil
 }
 
 // validJSONText rejects what a strict parser (serde_json) rejects but encoding/json accepts
@@ -529,7 +556,8 @@ func validJSONText(line []byte) bool {
 const maxDepth = 128
 
 // Runner turns case lines into result lines. With Conn set (the --enqueue mode), every
-// prepare case is enqueued through TryEnqueue in its own committed transaction on Conn.
+// prepare case is enqueued through TryEnqueue and every prepare_many case through EnqueueMany,
+// each in its own committed transaction on Conn; database errors are db_error lines.
 type Runner struct {
 	Builder *awaenqueue.Builder
 	Conn    *pgx.Conn
@@ -555,6 +583,7 @@ func (r *Runner) Line(ctx context.Context, text []byte) []byte {
 	var out any
 	var ic *invalidCase
 	var ae *awaenqueue.Error
+	var pe *pgconn.PgError
 	switch whole, isLine := result.(line); {
 	case err == nil && isLine:
 		out = whole
@@ -564,6 +593,8 @@ func (r *Runner) Line(ctx context.Context, text []byte) []byte {
 		out = errorLine(id, "invalid_case", ic.field, ic.message)
 	case errors.As(err, &ae):
 		out = errorLine(id, ae.Code, ae.ContractField, ae.Message)
+	case errors.As(err, &pe):
+		out = map[string]any{"id": id, "error": map[string]any{"code": "db_error", "field": "", "sqlstate": pe.Code, "message": pe.Message}}
 	default: // not a library error (traps are *awaenqueue.Error with code module_trap)
 		out = errorLine(id, "host_error", "", err.Error())
 	}
