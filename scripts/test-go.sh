@@ -2,7 +2,8 @@
 # Go host tests: go vet, gofmt, go test -race over go-example (ABI checks, string classes,
 # concurrency, memory, traps, and PostgreSQL tests through pgx, pgx stdlib and lib/pq with
 # real Awa workers and Awa's Python and Rust producers), then the conformance runner against
-# testdata/ and a fresh generated case set, compared by compare-results.
+# testdata/ and a fresh generated case set, compared by compare-results; then
+# test-go-install.sh (the module installed from a GOPROXY tree, as a consumer would).
 #   scripts/with-db.sh scripts/test-go.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,4 +32,5 @@ done
 "$bin/gen-cases" --seed "${GEN_SEED:-7}" --n 20000 --out "$tmp/fresh" >/dev/null
 "$tmp/conformance" < "$tmp/fresh/cases.jsonl" > "$tmp/fresh/actual.jsonl"
 "$bin/compare-results" "$tmp/fresh/expected.jsonl" "$tmp/fresh/actual.jsonl"
-echo "test-go: go vet and gofmt clean, go test -race passed ($tests packages ok), conformance runner matches testdata and fresh cases (seed ${GEN_SEED:-7})"
+"$root/scripts/test-go-install.sh"   # installs like a published module (GOPROXY tree, vendor)
+echo "test-go: go vet and gofmt clean, go test -race passed ($tests packages ok), conformance runner matches testdata and fresh cases (seed ${GEN_SEED:-7}), module installs from a GOPROXY tree"
