@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # All JVM host tests: `mvn verify` of jvm-example (golden vectors, bad inputs, edge cases,
-# concurrency, the ABI handshake, and with DATABASE_URL set: PostgreSQL, real Awa Python workers,
-# Awa's Python and Rust producers), then the conformance script vs testdata/ (and the JVM edge
-# cases), compared by host-tests' compare-results.
-# Usage: scripts/with-db.sh scripts/test-jvm.sh
+# concurrency, the ABI handshake, PostgreSQL, real Awa Python workers, Awa's Python and Rust
+# producers), then the conformance script vs testdata/ (and the JVM edge
+# cases), compared by host-tests' compare-results, then scripts/test-jvm-install.sh.
+# Usage: scripts/test-jvm.sh        (starts its own database when DATABASE_URL is unset)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+[ -n "${DATABASE_URL:-}" ] || exec "$root/scripts/with-db.sh" "$0" "$@"
 
 if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
   echo "test-jvm: installing Maven and JDK 17 from Debian packages" >&2
@@ -17,13 +18,10 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 # the one comparison of runner output (docs/conformance.md)
 (cd "$root" && cargo build -q --locked --release -p host-tests --bin compare-results)
 export AWA_COMPARE_RESULTS="$target/release/compare-results"
-if [ -n "${DATABASE_URL:-}" ]; then
-  "$root/scripts/setup-python.sh" >/dev/null
-  # Awa's own Rust producer (awa-model insert_many) for the live dedup tests
-  (cd "$root" && cargo build -q --locked --release -p host-tests --bin awa-rust-insert)
-  export AWA_RUST_INSERT="$target/release/awa-rust-insert"
-fi
-[ -n "${DATABASE_URL:-}" ] || echo "test-jvm: DATABASE_URL unset, database tests will be skipped" >&2
+"$root/scripts/setup-python.sh" >/dev/null
+# Awa's own Rust producer (awa-model insert_many) for the live dedup tests
+(cd "$root" && cargo build -q --locked --release -p host-tests --bin awa-rust-insert)
+export AWA_RUST_INSERT="$target/release/awa-rust-insert"
 
 log="$(mktemp /tmp/awa-enqueue-mvn.XXXXXX.log)"
 cd "$root/jvm-example"
@@ -49,4 +47,6 @@ for pair in "testdata/vectors.jsonl testdata/expected.jsonl" \
   ./conformance <"$root/$1" >"$out"
   "$AWA_COMPARE_RESULTS" "$root/$2" "$out"
 done
+# the published artifact in a fresh consumer project
+"$root/scripts/test-jvm-install.sh"
 echo "test-jvm: ok"

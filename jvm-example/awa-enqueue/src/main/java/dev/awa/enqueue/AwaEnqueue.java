@@ -250,7 +250,7 @@ public final class AwaEnqueue implements AutoCloseable {
         return with(i -> i.orderingKeyHash64(key));
     }
 
-    /** Enqueue shard for a queue with {@code shards} enqueue shards (-32768..32767; 0 when shards <= 1). */
+    /** Enqueue shard for a queue with {@code shards} enqueue shards (-32768..32767; 0 when {@code shards <= 1}). */
     public int shardForOrderingKey(byte[] key, int shards) {
         return with(i -> i.shardForOrderingKey(key, shards));
     }
