@@ -23,6 +23,7 @@ lint() {
   local unformatted; unformatted="$(cd go-example && gofmt -l .)"
   [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; return 1; }
   (cd go-example && go vet ./...)
+  node js/test/types/check.mjs # index.d.ts vs index.js/index.cjs exports; typed usage under strict tsc
   local f; for f in LICENSE-MIT LICENSE-APACHE; do # each package ships the root's license files
     cmp -s "$f" "js/$f" && cmp -s "$f" "go-example/$f" || { echo "$f: js/ or go-example/ copy differs" >&2; return 1; }
   done
@@ -30,7 +31,7 @@ lint() {
 fuzz() { cargo run -q --locked --release -p host-tests --bin fuzz -- --inputs "${AWA_FUZZ_INPUTS:-1000000}"; }
 
 stage "setup (toolchain target, venv, npm, Go, Maven)" scripts/setup.sh
-stage "lint (rustfmt, clippy, gofmt, go vet)" lint
+stage "lint (rustfmt, clippy, gofmt, go vet, tsc)" lint
 stage "core module and layout files reproduce" scripts/build-wasm.sh --check
 stage "Rust tests (unit, differential, database)" cargo test --locked --release --workspace
 stage "fuzz (1,000,000 inputs)" fuzz
