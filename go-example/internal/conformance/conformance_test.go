@@ -133,24 +133,33 @@ func TestEnqueueMode(t *testing.T) {
 {"id":4,"op":"prepare","job":{"kind":"k","priority":"9"}}
 {"id":5,"op":"prepare","job":{"kind":"k"}}
 {"id":6,"op":"kind_from_type_name","name":"IOError"}
+{"id":7,"op":"prepare_many","jobs":[{"kind":"b1"},{"kind":"b2"}]}
+{"id":8,"op":"prepare_many","jobs":[{"kind":"b3"},{"kind":"k","args_json":"{\"a\":1}","unique":{}}]}
 `
 	var res bytes.Buffer
 	if err := r.Run(ctx, strings.NewReader(in), &res); err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64
-	if err := conn.QueryRow(ctx, "SELECT array_agg(id ORDER BY id) FROM awa.jobs").Scan(&ids); err != nil || len(ids) != 2 {
+	if err := conn.QueryRow(ctx, "SELECT array_agg(id ORDER BY id) FROM awa.jobs").Scan(&ids); err != nil || len(ids) != 4 {
 		t.Fatalf("stored %v %v", ids, err)
 	}
 	want := []string{
 		fmt.Sprintf(`{"id":1,"ok":{"job_id":"%d"}}`, ids[0]),
-		`{"duplicate":true,"id":2}`,
+		fmt.Sprintf(`{"duplicate":true,"existing_job_id":"%d","id":2}`, ids[0]),
 		`{"error":{"code":"priority_out_of_range","field":"priority","message":"priority must be between 1 and 4, got 9"},"id":3}`,
 		`{"error":{"code":"invalid_case","field":"priority","message":"priority must be an integer in range"},"id":4}`,
 		fmt.Sprintf(`{"id":5,"ok":{"job_id":"%d"}}`, ids[1]),
 		`{"id":6,"ok":{"kind":"io_error"}}`,
+		fmt.Sprintf(`{"id":7,"ok":{"job_ids":["%d","%d"]}}`, ids[2], ids[3]),
 	}
-	if got := strings.Split(strings.TrimSpace(res.String()), "\n"); !reflect.DeepEqual(got, want) {
+	got := strings.Split(strings.TrimSpace(res.String()), "\n")
+	// a batch holding a duplicate is atomic: nothing stored, db_error 23505
+	if n := len(got); n != len(want)+1 || !strings.HasPrefix(got[n-1], `{"error":{"code":"db_error","field":"","message":`) ||
+		!strings.HasSuffix(got[n-1], `"sqlstate":"23505"},"id":8}`) {
+		t.Fatalf("got\n%s", strings.Join(got, "\n"))
+	}
+	if got = got[:len(want)]; !reflect.DeepEqual(got, want) {
 		t.Fatalf("got\n%s", strings.Join(got, "\n"))
 	}
 }

@@ -5,6 +5,7 @@ import dev.awa.enqueue.AwaEnqueueException;
 import dev.awa.enqueue.Hex;
 import dev.awa.enqueue.InsertResult;
 import dev.awa.enqueue.Job;
+import dev.awa.enqueue.JobRow;
 import dev.awa.enqueue.Json;
 import dev.awa.enqueue.Partition;
 import dev.awa.enqueue.PostgresUrl;
@@ -33,7 +34,9 @@ import java.util.Map;
  * same {@code invalid_case} fields.
  *
  * <p>{@code --enqueue} (with {@code DATABASE_URL}, a libpq-style URL): every {@code prepare} case
- * goes through {@link AwaEnqueue#tryEnqueue} in its own transaction, which is committed.
+ * goes through {@link AwaEnqueue#tryEnqueue} and every {@code prepare_many} case through
+ * {@link AwaEnqueue#enqueueMany}, each in its own transaction, which is committed; database
+ * errors are {@code db_error} lines with the SQLSTATE.
  */
 public final class ConformanceMain {
     private final AwaEnqueue awa;
@@ -124,6 +127,7 @@ public final class ConformanceMain {
         Object id = c.get("id");
         try {
             if (conn != null && "prepare".equals(c.get("op"))) return enqueue(id, job(c.get("job")));
+            if (conn != null && "prepare_many".equals(c.get("op"))) return enqueueMany(id, jobs(c.get("jobs")));
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("id", id);
             result.put("ok", runCase(c));
@@ -155,16 +159,72 @@ public final class ConformanceMain {
         try {
             InsertResult r = awa.tryEnqueue(conn, job);
             conn.commit();
-            if (r.duplicate()) m.put("duplicate", true);
-            else m.put("ok", Map.of("job_id", Long.toString(r.row().id())));
+            if (r.duplicate()) {
+                m.put("duplicate", true);
+                if (r.existing() != null) m.put("existing_job_id", Long.toString(r.existing().id()));
+            } else {
+                m.put("ok", Map.of("job_id", Long.toString(r.row().id())));
+            }
             return Json.write(m);
         } catch (AwaEnqueueException e) {
             rollback();
             return errorLine(id, e.code(), e.contractField(), e.getMessage());
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            rollback();
+            return dbErrorLine(id, e);
+        } catch (RuntimeException e) {
             rollback();
             return errorLine(id, "host_error", "", e.toString());
         }
+    }
+
+    /** prepare_many's jobs; an invalid job names its field as {@code jobs[i]....}. */
+    private List<Job> jobs(Object value) {
+        if (!(value instanceof List<?> items)) throw new InvalidCase("jobs", "jobs must be an array of jobs");
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            try {
+                jobs.add(job(items.get(i)));
+            } catch (InvalidCase e) {
+                String field = e.field.isEmpty() ? "jobs[" + i + "]" : "jobs[" + i + "]." + e.field;
+                throw new InvalidCase(field, e.getMessage());
+            }
+        }
+        return jobs;
+    }
+
+    /** A prepare_many case in --enqueue mode: enqueueMany in its own transaction, committed. */
+    private String enqueueMany(Object id, List<Job> jobs) {
+        try {
+            List<String> ids = new ArrayList<>();
+            for (JobRow row : awa.enqueueMany(conn, jobs)) ids.add(Long.toString(row.id()));
+            conn.commit();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("ok", Map.of("job_ids", ids));
+            return Json.write(m);
+        } catch (AwaEnqueueException e) {
+            rollback();
+            return errorLine(id, e.code(), e.contractField(), e.getMessage());
+        } catch (SQLException e) {
+            rollback();
+            return dbErrorLine(id, e);
+        } catch (RuntimeException e) {
+            rollback();
+            return errorLine(id, "host_error", "", e.toString());
+        }
+    }
+
+    private static String dbErrorLine(Object id, SQLException e) {
+        Map<String, Object> err = new LinkedHashMap<>();
+        err.put("code", "db_error");
+        err.put("field", "");
+        err.put("sqlstate", e.getSQLState() == null ? "" : e.getSQLState());
+        err.put("message", e.getMessage());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("error", err);
+        return Json.write(m);
     }
 
     private void rollback() {
@@ -183,18 +243,8 @@ public final class ConformanceMain {
                 return prepared(awa.prepare(job(c.get("job"))));
             }
             case "prepare_many" -> {
-                if (!(c.get("jobs") instanceof List<?> items)) throw new InvalidCase("jobs", "jobs must be an array of jobs");
-                List<Job> jobs = new ArrayList<>();
-                for (int i = 0; i < items.size(); i++) {
-                    try {
-                        jobs.add(job(items.get(i)));
-                    } catch (InvalidCase e) {
-                        String field = e.field.isEmpty() ? "jobs[" + i + "]" : "jobs[" + i + "]." + e.field;
-                        throw new InvalidCase(field, e.getMessage());
-                    }
-                }
                 List<Object> out = new ArrayList<>();
-                for (Prepared p : awa.prepareMany(jobs)) out.add(prepared(p));
+                for (Prepared p : awa.prepareMany(jobs(c.get("jobs")))) out.add(prepared(p));
                 ok.put("jobs", out);
             }
             case "unique_key" -> {
