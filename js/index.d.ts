@@ -35,6 +35,8 @@ export interface Job {
   unique?: UniqueOptions | boolean | null;
   /** Strings are UTF-8 encoded. */
   orderingKey?: string | Uint8Array | null;
+  /** W3C trace context, written into metadata as `awa:traceparent` unless it has that key (see useTraceContext). */
+  traceparent?: string | null;
 }
 
 /** The 12 values of awa.insert_job_compat, in order, and `binds`: the same 12 as text (or null). */
@@ -150,6 +152,11 @@ export function contractInfo(): ContractInfo;
  * with `module_load` (or `abi_mismatch`).
  */
 export function useModule(source: CoreModuleSource): void;
+/**
+ * Opt in to trace context: with the `@opentelemetry/api` module, a job without its own
+ * `traceparent` gets the active context's (metadata `awa:traceparent`); `null` turns it off.
+ */
+export function useTraceContext(api: { propagation: { inject(context: unknown, carrier: object): void }; context: { active(): unknown } } | null): void;
 /** A `WebAssembly.Module`, or the bytes of the core module (typed without the DOM/Node lib). */
 export type CoreModuleSource = ArrayBuffer | ArrayBufferView | object;
 
@@ -187,7 +194,36 @@ export function checkSchemaRow(schemaVersion: number | null, functionArguments: 
 
 export function enqueue(db: Db, job: Job): Promise<JobRow>;
 /** Any number of jobs in one atomic statement; rows in input order. */
-export function enqueueMany(db: Db, jobs: Job[]): Promise<JobRow[]>;
+export function enqueueMany(db: Db, jobs: Job[], options?: { parallel?: null }): Promise<JobRow[]>;
+/**
+ * Opt-in parallel enqueue on a pg Pool or a postgres.js sql: the core splits the batch into at
+ * most `parallel` parts (by queue in queue storage, contiguous in canonical), each one statement
+ * on its own connection, run concurrently. Atomic per part, not for the batch: rejects with
+ * EnqueuePartsError (its `result` holds every part's outcome) when any part failed; invalid
+ * input rejects with AwaEnqueueError before anything is written.
+ */
+export function enqueueMany(db: Db, jobs: Job[], options: { parallel: number | bigint }): Promise<ParallelResult>;
+
+/** One part of a parallel enqueueMany. */
+export interface PartOutcome {
+  /** Positions of the part's jobs in the batch, ascending. */
+  jobs: number[];
+  /** The part's rows, in the order of `jobs`; null when the part failed. */
+  rows: JobRow[] | null;
+  /** The driver's error of a failed part (nothing of it was stored); null when it committed. */
+  error: unknown;
+}
+export interface ParallelResult {
+  /** One entry per job, in input order: its row, or null when its part failed. */
+  rows: (JobRow | null)[];
+  parts: PartOutcome[];
+}
+/** Some parts of a parallel enqueueMany failed; the others committed (see `result`). */
+export class EnqueuePartsError extends AggregateError {
+  readonly name: 'EnqueuePartsError';
+  result: ParallelResult;
+  constructor(result: ParallelResult);
+}
 export function checkSchema(db: Db): Promise<SchemaStatus>;
 /** SQLSTATE 23505 on idx_awa_jobs_unique (node-postgres `constraint`, postgres.js `constraint_name`). */
 export function isUniqueConflict(err: unknown): boolean;

@@ -182,7 +182,30 @@ function toCoreJob(job) {
   runAt(job, out);
   out.unique = uniqueOpts(job.unique);
   out.orderingKey = absent(job.orderingKey) ? undefined : bytes(job.orderingKey, 'ordering_key');
+  out.traceparent = absent(job.traceparent) ? activeTraceparent() : text(job.traceparent, 'traceparent');
   return out;
+}
+
+let otel = null; // the @opentelemetry/api module given to useTraceContext
+
+/**
+ * Opt in to trace context: with `api` (the `@opentelemetry/api` module), every job without its
+ * own `traceparent` gets the active context's W3C traceparent (through the registered
+ * propagator), which the core writes into metadata as `awa:traceparent` unless the metadata
+ * already has that key. `null` turns it off (the default).
+ */
+export function useTraceContext(api) {
+  if (api !== null && (typeof api?.propagation?.inject !== 'function' || typeof api?.context?.active !== 'function')) {
+    throw new TypeError("awa-enqueue: useTraceContext expects the '@opentelemetry/api' module (or null)");
+  }
+  otel = api;
+}
+
+function activeTraceparent() {
+  if (otel === null) return undefined;
+  const carrier = {};
+  otel.propagation.inject(otel.context.active(), carrier);
+  return typeof carrier.traceparent === 'string' ? carrier.traceparent : undefined;
 }
 
 function toCoreJobs(jobs) {
@@ -418,10 +441,79 @@ export async function enqueue(db, job) {
   return (await rows(db, buildInsert(job)))[0];
 }
 
-/** Insert any number of jobs in one atomic statement; resolves to the rows in input order. */
-export async function enqueueMany(db, jobs) {
+/**
+ * Insert any number of jobs in one atomic statement; resolves to the rows in input order.
+ * `{ parallel: n }` (a pg Pool or a postgres.js sql): at most n statements, each atomic on its
+ * own, run concurrently on separate connections (see enqueueParts).
+ */
+export async function enqueueMany(db, jobs, options) {
   checkDb(db);
-  return rows(db, buildInsertMany(jobs));
+  if (!absent(options) && (typeof options !== 'object' || Array.isArray(options))) {
+    throw invalid('options', `options must be an object, got ${describe(options)}`);
+  }
+  if (absent(options?.parallel)) return rows(db, buildInsertMany(jobs));
+  return enqueueParts(db, jobs, options.parallel);
+}
+
+/** Some parts of a parallel enqueueMany failed: `errors` has each failed part's error, `result` every part's outcome. */
+export class EnqueuePartsError extends AggregateError {
+  constructor(result) {
+    const failed = result.parts.filter((p) => p.error !== null);
+    const stored = result.parts.reduce((n, p) => n + (p.rows === null ? 0 : p.rows.length), 0);
+    super(failed.map((p) => p.error),
+      `awa-enqueue: ${failed.length} of ${result.parts.length} parts failed; ${stored} of ${result.rows.length} jobs stored ` +
+      `(first error: ${failed[0].error?.message ?? failed[0].error})`);
+    this.name = 'EnqueuePartsError';
+    this.result = result;
+  }
+}
+
+const engines = new WeakMap(); // pool or sql -> Promise of its storage engine
+
+/** The storage engine of `db`, asked once per pool (a database only ever moves from canonical to queue storage). */
+function storageEngine(db) {
+  let engine = engines.get(db);
+  if (engine === undefined) {
+    engine = rows(db, { text: call('storageEngineSql'), values: [] }).then((r) => r[0]?.engine);
+    engine.catch(() => engines.delete(db));
+    engines.set(db, engine);
+  }
+  return engine;
+}
+
+/**
+ * The core splits the batch (by queue in queue storage, contiguous in canonical); each part is
+ * one statement on its own connection, so atomicity is per part. Resolves to
+ * `{ rows, parts }` when every part committed; otherwise rejects with EnqueuePartsError.
+ */
+async function enqueueParts(db, jobs, parallel) {
+  if (isPostgresJs(db) ? typeof db.savepoint === 'function' : !isPgPool(db)) {
+    throw new TypeError('awa-enqueue: enqueueMany with `parallel` needs a node-postgres Pool or a postgres.js sql ' +
+      '(not a client or a transaction: each part runs on its own connection)');
+  }
+  const count = integer(parallel);
+  if (count === undefined) throw invalid('parallel', `parallel must be an integer, got ${describe(parallel)}`);
+  const coreJobs = toCoreJobs(jobs);
+  const split = (await storageEngine(db)) === 'queue_storage' ? 'by-queue' : 'contiguous';
+  // saturated: the core's own check (parts >= 1) reports anything below
+  const parts = call('insertManyParts', coreJobs, Number(clamp(count, 0n, U32_MAX)), split);
+  const text = insertManySql();
+  const settled = await Promise.allSettled(parts.map(async (p) => {
+    const got = await rows(db, { text, values: p.binds });
+    if (got.length !== p.jobs.length) throw new Error(`awa-enqueue: a part returned ${got.length} rows for ${p.jobs.length} jobs`);
+    return got;
+  }));
+  const all = new Array(coreJobs.length).fill(null);
+  const outcomes = parts.map((p, i) => {
+    const positions = Array.from(p.jobs);
+    const s = settled[i];
+    if (s.status === 'rejected') return { jobs: positions, rows: null, error: s.reason };
+    positions.forEach((at, k) => { all[at] = s.value[k]; });
+    return { jobs: positions, rows: s.value, error: null };
+  });
+  const result = { rows: all, parts: outcomes };
+  if (outcomes.some((o) => o.error !== null)) throw new EnqueuePartsError(result);
+  return result;
 }
 
 /** Startup check: `{ schemaVersion, tested }`, or throws AwaEnqueueError when the schema cannot be used. */

@@ -5,7 +5,10 @@ database each, and divided by the mean of those two neighbours; per candidate th
 [min-max] of the ratios over the rounds are reported, with the load average. Writes
 docs/benchmarks.md and the chart docs/benchmarks.svg.
 
-  python3 scripts/bench.py ROOT TARGET_DIR [--rounds 5] [--quick]
+  python3 scripts/bench.py ROOT TARGET_DIR [--rounds 5] [--quick] [--hosts Node,Go,JVM,Rust] [--out FILE]
+
+--hosts runs only those hosts (default: all); --out writes the page (and its .svg beside it)
+elsewhere than docs/benchmarks.md, e.g. for a quick or partial run.
 """
 import json
 import os
@@ -25,6 +28,14 @@ HOSTS = {
     "JVM": [f"{ROOT}/jvm-example/bench"],
     "Rust (wasmtime + sqlx)": [f"{TARGET}/bench", "--host", "rust"],
 }
+if "--hosts" in sys.argv:
+    wanted = [h.strip() for h in sys.argv[sys.argv.index("--hosts") + 1].split(",") if h.strip()]
+    unknown = [h for h in wanted if not any(label.split()[0] == h for label in HOSTS)]
+    if unknown or not wanted:
+        sys.exit(f"bench.py: --hosts takes a comma-separated list of {', '.join(l.split()[0] for l in HOSTS)}; got {unknown or 'none'}")
+    HOSTS = {label: cmd for label, cmd in HOSTS.items() if label.split()[0] in wanted}
+OUT = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else f"{ROOT}/docs/benchmarks.md"
+SVG = os.path.splitext(OUT)[0] + ".svg"
 REFERENCE = [f"{TARGET}/bench", "--host", "awa-model"]
 
 
@@ -149,7 +160,7 @@ metadata, a scheduled job, an ordering key), uniqueness stripped so repeats inse
 
 Run: {cond}.
 
-![ratios to awa-model](benchmarks.svg)
+![ratios to awa-model]({os.path.basename(SVG)})
 
 ## Batched enqueue, one connection: `enqueueMany` vs awa-model `insert_many`
 
@@ -181,7 +192,7 @@ p99:
 | host | ms |
 |---|---:|
 """ + "\n".join(f"| {label} | {statistics.median(v):.0f} [{min(v):.0f}–{max(v):.0f}] |" for label, v in cold.items()) + "\n"
-    with open(f"{ROOT}/docs/benchmarks.md", "w") as f:
+    with open(OUT, "w") as f:
         f.write(doc)
     write_svg(rows)
 
@@ -212,7 +223,7 @@ def write_svg(rows):
     parts.append(f'<line x1="{one:.1f}" y1="30" x2="{one:.1f}" y2="{height - 25}" stroke="#333" stroke-dasharray="4 3"/>')
     parts.append(f'<text x="{one:.1f}" y="{height - 10}" text-anchor="middle">1.0 = awa-model</text>')
     parts.append("</svg>")
-    with open(f"{ROOT}/docs/benchmarks.svg", "w") as f:
+    with open(SVG, "w") as f:
         f.write("\n".join(parts) + "\n")
 
 

@@ -6,6 +6,9 @@
 //   DATABASE_URL=... node bench/bench.mjs --db   also enqueueMany jobs/s (1000 rows/statement) in both storage modes
 //   DATABASE_URL=... node bench/bench.mjs --named  the batch statement unnamed vs named (node-postgres
 //                                                  prepared statement), interleaved rounds, per batch size
+//   node bench/bench.mjs --metric enqueue-many|enqueue-many-parallel|single|cold-start
+//        [--rows 1000] [--batches 5] [--parallel 3] [--calls 2000]   scripts/bench.py's protocol: one
+//        measurement on the Awa database of DATABASE_URL, one RESULT line (two for single)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,15 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as awa from '../index.js';
 import { caseJob } from '../bin/conformance.mjs';
+
+const METRIC = process.argv.includes('--metric') ? process.argv[process.argv.indexOf('--metric') + 1] : undefined;
+
+// cold start: process start (performance's time origin) to the first prepared job
+if (METRIC === 'cold-start') {
+  awa.prepareInsert({ kind: 'cold_start', args: { n: 1 } });
+  console.log(`RESULT host=node metric=cold-start value=${performance.now().toFixed(3)} unit=ms`);
+  process.exit(0);
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,6 +52,76 @@ function measure(label, fn, { seconds = 1.5, rounds = 3 } = {}) {
   }
   console.log(`${label.padEnd(58)} ${Math.round(best).toLocaleString('en-US').padStart(10)} calls/s  ${(1e6 / best).toFixed(2)} µs/call`);
   return best;
+}
+
+function option(name, fallback) {
+  const at = process.argv.indexOf(name);
+  if (at < 0) return fallback;
+  const v = process.argv[at + 1];
+  if (v === undefined || !/^\d+$/.test(v)) throw new Error(`${name} needs a number`);
+  return Number(v);
+}
+
+const result = (metric, value, unit) => console.log(`RESULT host=node metric=${metric} value=${value.toFixed(3)} unit=${unit}`);
+
+/** One measurement of scripts/bench.py's protocol (the same arms as host-tests' bench --host rust). */
+async function protocol(metric) {
+  const rows = option('--rows', 1000);
+  const batches = option('--batches', 5);
+  const parallel = option('--parallel', 3);
+  const calls = option('--calls', 2000);
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL must point at an Awa database');
+  const { default: pg } = await import('pg');
+  // Uniqueness off: the mix repeats within and across batches.
+  const batch = Array.from({ length: rows }, (_, i) => ({ ...JOB_MIX[i % K], unique: undefined }));
+  const pool = new pg.Pool({ connectionString: url, max: parallel + 1 });
+  pool.on('connect', (c) => c.on('notice', () => {}));
+  const rate = (start, n) => n / (Number(process.hrtime.bigint() - start) / 1e9);
+  try {
+    if (metric === 'enqueue-many') {
+      const client = await pool.connect();
+      try {
+        await awa.enqueueMany(client, batch); // warm-up
+        const start = process.hrtime.bigint();
+        for (let b = 0; b < batches; b++) await awa.enqueueMany(client, batch);
+        result(metric, rate(start, rows * batches), 'jobs/s');
+      } finally {
+        client.release();
+      }
+    } else if (metric === 'enqueue-many-parallel') {
+      await awa.enqueueMany(pool, batch, { parallel }); // warm-up (and the storage engine lookup)
+      let n = 0;
+      const start = process.hrtime.bigint();
+      for (let b = 0; b < batches; b++) n += (await awa.enqueueMany(pool, batch, { parallel })).rows.length;
+      result(metric, rate(start, n), 'jobs/s');
+    } else if (metric === 'single') {
+      const client = await pool.connect();
+      const latencies = [];
+      try {
+        for (let i = 0; i < calls + 100; i++) {
+          const start = process.hrtime.bigint();
+          await awa.enqueue(client, { ...JOB_MIX[i % K], unique: undefined });
+          if (i >= 100) latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+        }
+      } finally {
+        client.release();
+      }
+      latencies.sort((a, b) => a - b);
+      const pct = (p) => latencies[Math.round((latencies.length - 1) * p)];
+      result('single_p50', pct(0.5), 'ms');
+      result('single_p99', pct(0.99), 'ms');
+    } else {
+      throw new Error(`no metric ${metric}`);
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+if (METRIC !== undefined) {
+  await protocol(METRIC);
+  process.exit(0);
 }
 
 console.log(`awa-enqueue ${awa.CONTRACT_VERSION}, Node ${process.version}, ${process.arch}`);

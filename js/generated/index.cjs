@@ -41,6 +41,7 @@ __export(index_exports, {
   ABI_VERSION: () => ABI_VERSION,
   AwaEnqueueError: () => AwaEnqueueError,
   CONTRACT_VERSION: () => CONTRACT_VERSION,
+  EnqueuePartsError: () => EnqueuePartsError,
   buildInsert: () => buildInsert,
   buildInsertMany: () => buildInsertMany,
   canonicalJson: () => canonicalJson,
@@ -70,7 +71,8 @@ __export(index_exports, {
   uniqueKey: () => uniqueKey,
   uniqueStatesBits: () => uniqueStatesBits,
   uniqueStatesMask: () => uniqueStatesMask,
-  useModule: () => useModule
+  useModule: () => useModule,
+  useTraceContext: () => useTraceContext
 });
 module.exports = __toCommonJS(index_exports);
 
@@ -6719,7 +6721,21 @@ function toCoreJob(job) {
   runAt(job, out);
   out.unique = uniqueOpts(job.unique);
   out.orderingKey = absent(job.orderingKey) ? void 0 : bytes(job.orderingKey, "ordering_key");
+  out.traceparent = absent(job.traceparent) ? activeTraceparent() : text(job.traceparent, "traceparent");
   return out;
+}
+var otel = null;
+function useTraceContext(api) {
+  if (api !== null && (typeof api?.propagation?.inject !== "function" || typeof api?.context?.active !== "function")) {
+    throw new TypeError("awa-enqueue: useTraceContext expects the '@opentelemetry/api' module (or null)");
+  }
+  otel = api;
+}
+function activeTraceparent() {
+  if (otel === null) return void 0;
+  const carrier = {};
+  otel.propagation.inject(otel.context.active(), carrier);
+  return typeof carrier.traceparent === "string" ? carrier.traceparent : void 0;
 }
 function toCoreJobs(jobs) {
   if (!Array.isArray(jobs)) throw invalid("jobs", `jobs must be an array of jobs, got ${describe(jobs)}`);
@@ -6883,9 +6899,64 @@ async function enqueue(db, job) {
   checkDb(db);
   return (await rows(db, buildInsert(job)))[0];
 }
-async function enqueueMany(db, jobs) {
+async function enqueueMany(db, jobs, options) {
   checkDb(db);
-  return rows(db, buildInsertMany(jobs));
+  if (!absent(options) && (typeof options !== "object" || Array.isArray(options))) {
+    throw invalid("options", `options must be an object, got ${describe(options)}`);
+  }
+  if (absent(options?.parallel)) return rows(db, buildInsertMany(jobs));
+  return enqueueParts(db, jobs, options.parallel);
+}
+var EnqueuePartsError = class extends AggregateError {
+  constructor(result) {
+    const failed = result.parts.filter((p) => p.error !== null);
+    const stored = result.parts.reduce((n, p) => n + (p.rows === null ? 0 : p.rows.length), 0);
+    super(
+      failed.map((p) => p.error),
+      `awa-enqueue: ${failed.length} of ${result.parts.length} parts failed; ${stored} of ${result.rows.length} jobs stored (first error: ${failed[0].error?.message ?? failed[0].error})`
+    );
+    this.name = "EnqueuePartsError";
+    this.result = result;
+  }
+};
+var engines = /* @__PURE__ */ new WeakMap();
+function storageEngine(db) {
+  let engine = engines.get(db);
+  if (engine === void 0) {
+    engine = rows(db, { text: call("storageEngineSql"), values: [] }).then((r) => r[0]?.engine);
+    engine.catch(() => engines.delete(db));
+    engines.set(db, engine);
+  }
+  return engine;
+}
+async function enqueueParts(db, jobs, parallel) {
+  if (isPostgresJs(db) ? typeof db.savepoint === "function" : !isPgPool(db)) {
+    throw new TypeError("awa-enqueue: enqueueMany with `parallel` needs a node-postgres Pool or a postgres.js sql (not a client or a transaction: each part runs on its own connection)");
+  }
+  const count = integer(parallel);
+  if (count === void 0) throw invalid("parallel", `parallel must be an integer, got ${describe(parallel)}`);
+  const coreJobs = toCoreJobs(jobs);
+  const split = await storageEngine(db) === "queue_storage" ? "by-queue" : "contiguous";
+  const parts = call("insertManyParts", coreJobs, Number(clamp(count, 0n, U32_MAX)), split);
+  const text2 = insertManySql();
+  const settled = await Promise.allSettled(parts.map(async (p) => {
+    const got = await rows(db, { text: text2, values: p.binds });
+    if (got.length !== p.jobs.length) throw new Error(`awa-enqueue: a part returned ${got.length} rows for ${p.jobs.length} jobs`);
+    return got;
+  }));
+  const all = new Array(coreJobs.length).fill(null);
+  const outcomes = parts.map((p, i) => {
+    const positions = Array.from(p.jobs);
+    const s = settled[i];
+    if (s.status === "rejected") return { jobs: positions, rows: null, error: s.reason };
+    positions.forEach((at, k) => {
+      all[at] = s.value[k];
+    });
+    return { jobs: positions, rows: s.value, error: null };
+  });
+  const result = { rows: all, parts: outcomes };
+  if (outcomes.some((o) => o.error !== null)) throw new EnqueuePartsError(result);
+  return result;
 }
 async function checkSchema(db) {
   checkDb(db);

@@ -1,7 +1,7 @@
 // `npm pack` tarball installs into an empty project offline (no dependencies, no build step) and works.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -14,10 +14,11 @@ test('npm pack tarball installs offline into an empty project and works there', 
   try {
     const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: pkgDir, encoding: 'utf8' }));
     const files = packed[0].files.map((f) => f.path).sort();
-    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'core.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.wasm.js', 'generated/awa_enqueue.core.wasm', 'generated/index.cjs', 'generated/index.d.cts', 'bin/conformance.mjs', 'package.json']) {
+    for (const f of ['LICENSE-MIT', 'LICENSE-APACHE', 'index.js', 'core.js', 'index.d.ts', 'generated/awa_enqueue.js', 'generated/awa_enqueue.wasm.js', 'generated/awa_enqueue.core.wasm', 'generated/index.cjs', 'generated/index.d.cts', 'bin/awa-enqueue.mjs', 'package.json']) {
       assert.ok(files.includes(f), `${f} in tarball (${files})`);
     }
-    assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/') || f === 'build.mjs'), String(files));
+    // no test tooling ships: tests, the conformance runner, benchmarks, the build script
+    assert.ok(!files.some((f) => /^(test|node_modules|bench|examples)\//.test(f) || ['build.mjs', 'bin/conformance.mjs'].includes(f)), String(files));
     const tarball = join(work, packed[0].filename);
     const app = join(work, 'app');
     execFileSync('mkdir', [app]);
@@ -25,16 +26,23 @@ test('npm pack tarball installs offline into an empty project and works there', 
     // a fresh, empty npm cache and an unroutable registry: nothing can come from the network
     const env = { ...process.env, npm_config_cache: join(work, 'cache'), npm_config_registry: 'http://127.0.0.1:9/' };
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, stdio: 'pipe' });
-    assert.deepEqual(readdirSync(join(app, 'node_modules')).sort(), ['.package-lock.json', 'awa-enqueue']);
+    assert.deepEqual(readdirSync(join(app, 'node_modules')).sort(), ['.bin', '.package-lock.json', 'awa-enqueue']);
     const esm = `import { uniqueKey, prepareInsert, CONTRACT_VERSION } from 'awa-enqueue';
       const k = Buffer.from(uniqueKey({ kind: 'send_email', argsJson: '{"to":"a@b.com"}' })).toString('hex');
       console.log(JSON.stringify({ k, v: CONTRACT_VERSION, s: prepareInsert({ kind: 'k', runAt: new Date(0) }).state }));`;
     writeFileSync(join(app, 'check.mjs'), esm);
     const out = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }));
     assert.deepEqual(out, { k: 'ef8febabb370bd83c515cf9f8e9c3600', v: '0.6.9', s: 'scheduled' });
-    const runner = execFileSync(process.execPath, [join(app, 'node_modules', 'awa-enqueue', 'bin', 'conformance.mjs')],
-      { input: '{"id":"x","op":"kind_from_type_name","name":"HTMLToPDF"}\n', encoding: 'utf8' });
-    assert.equal(runner.trim(), '{"id":"x","ok":{"kind":"html_to_pdf"}}');
+    // the awa-enqueue bin, through node_modules/.bin and npx; without pg a database command says how to get it
+    const help = execFileSync(join(app, 'node_modules', '.bin', 'awa-enqueue'), ['--help'], { cwd: app, encoding: 'utf8' });
+    assert.match(help, /^Usage: awa-enqueue <command>/);
+    const npx = execFileSync('npx', ['--no-install', 'awa-enqueue', 'explain', '--kind', 'send_email', '--args-json', '{"to":"a@b.com"}', '--unique'],
+      { cwd: app, env, encoding: 'utf8' });
+    assert.equal(JSON.parse(npx).uniqueKey, 'ef8febabb370bd83c515cf9f8e9c3600');
+    const noPg = spawnSync(join(app, 'node_modules', '.bin', 'awa-enqueue'), ['check-schema'],
+      { cwd: app, env: { ...env, DATABASE_URL: 'postgres://127.0.0.1:9/none' }, encoding: 'utf8' });
+    assert.equal(noPg.status, 2, noPg.stderr);
+    assert.match(noPg.stderr, /needs the node-postgres driver: npm install pg/);
     // CommonJS callers get the package's CJS build (generated/index.cjs), on every Node version
     writeFileSync(join(app, 'check.cjs'), "const a = require('awa-enqueue'); console.log(a.kindFromTypeName('SendEmail'), require.resolve('awa-enqueue').endsWith('index.cjs'))");
     const cjs = execFileSync(process.execPath, ['check.cjs'], { cwd: app, encoding: 'utf8' });
