@@ -60,6 +60,8 @@ type instance struct {
 	fns     map[string]api.Function // by abi.Export.Name
 	posts   map[string]api.Function // by abi.Export.Name
 	stack   []uint64
+	// traceContext: jobs without a Traceparent take the context's span (WithTraceContext)
+	traceContext bool
 }
 
 func signature(types []api.ValueType) string {
@@ -478,6 +480,7 @@ func (w *writer) writeJob(base uint32, j *wireJob) {
 		}
 	}
 	w.optBytes(base+abi.JobOrderingKey, base+abi.JobOrderingKeyPayload, j.orderingKey)
+	w.optStr(base+abi.JobTraceparent, base+abi.JobTraceparentPayload, j.traceparent)
 }
 
 // writeJobs lowers a list<job>: (ptr, len).

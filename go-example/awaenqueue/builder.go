@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
+	"go.opentelemetry.io/otel/propagation"
 )
 
 //go:embed awa_enqueue.wasm
@@ -111,6 +112,9 @@ type Job struct {
 	Tags        []string
 	Unique      *UniqueOpts // nil = not unique
 	OrderingKey []byte      // nil = none; a non-nil empty slice is the empty key
+	// Traceparent is a W3C trace context the core writes into metadata as awa:traceparent
+	// (unless the metadata has that key); "" = none, or the context's span with WithTraceContext.
+	Traceparent string
 }
 
 // Prepared holds the 12 parameters of awa.insert_job_compat, in order, and their text bind
@@ -160,6 +164,7 @@ type SchemaStatus struct {
 type config struct {
 	maxInstances int
 	runtime      wazero.RuntimeConfig
+	traceContext bool
 }
 
 // Option configures New.
@@ -171,6 +176,21 @@ func WithMaxInstances(n int) Option { return func(c *config) { c.maxInstances = 
 // WithRuntimeConfig replaces the wazero runtime configuration (e.g. the interpreter).
 func WithRuntimeConfig(rc wazero.RuntimeConfig) Option { return func(c *config) { c.runtime = rc } }
 
+// WithTraceContext opts in to trace context: a job without its own Traceparent gets the W3C
+// traceparent of the span in the call's context (OpenTelemetry), which the core writes into
+// metadata as awa:traceparent unless the metadata already has that key. Off by default.
+func WithTraceContext() Option { return func(c *config) { c.traceContext = true } }
+
+// contextTraceparent is the W3C traceparent of ctx's span, or nil when it has none.
+func contextTraceparent(ctx context.Context) *string {
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	if tp, ok := carrier["traceparent"]; ok {
+		return &tp
+	}
+	return nil
+}
+
 // Builder prepares jobs. It is safe for concurrent use: each call borrows a module instance
 // from a pool. Close releases the runtime.
 type Builder struct {
@@ -179,6 +199,8 @@ type Builder struct {
 	pool     chan *instance
 	slots    chan struct{} // one token per instance that may exist
 	info     ContractInfo
+	// traceContext: WithTraceContext was given
+	traceContext bool
 	// SQL text from the core (dollar placeholders), read once
 	insertSQL, tryInsertSQL, existingJobSQL, insertManySQL, schemaCheckSQL string
 }
@@ -202,7 +224,8 @@ func newBuilder(ctx context.Context, module []byte, opts ...Option) (*Builder, e
 		rt.Close(ctx)
 		return nil, fmt.Errorf("awaenqueue: compile core module: %w", err)
 	}
-	b := &Builder{rt: rt, compiled: compiled, pool: make(chan *instance, size), slots: make(chan struct{}, size)}
+	b := &Builder{rt: rt, compiled: compiled, pool: make(chan *instance, size), slots: make(chan struct{}, size),
+		traceContext: cfg.traceContext}
 	for range size {
 		b.slots <- struct{}{}
 	}
@@ -263,6 +286,7 @@ func (b *Builder) get(ctx context.Context) (*instance, error) {
 			b.slots <- struct{}{}
 			return nil, err
 		}
+		in.traceContext = b.traceContext
 		return in, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -302,6 +326,7 @@ type wireJob struct {
 	unique                       *UniqueOpts
 	stateNames                   []string // unique.States, nil when not given
 	orderingKey                  []byte
+	traceparent                  *string
 }
 
 func invalidArgument(field, why string) *wireError {
@@ -354,9 +379,15 @@ func listUTF8Error[S ~string](field string, list []S) *wireError {
 
 // newWireJob converts j; a Go value the WIT cannot carry is an invalid_argument error (fields
 // in the contract's spelling, checked in the core's order).
-func newWireJob(j *Job) (w wireJob, e *wireError) {
+func (in *instance) newWireJob(ctx context.Context, j *Job) (w wireJob, e *wireError) {
 	w = wireJob{kind: j.Kind, queue: j.Queue, priority: j.Priority, maxAttempts: j.MaxAttempts, tags: j.Tags,
 		runAt: j.RunAtText, unique: j.Unique, orderingKey: j.OrderingKey}
+	switch {
+	case j.Traceparent != "":
+		w.traceparent = &j.Traceparent
+	case in.traceContext:
+		w.traceparent = contextTraceparent(ctx)
+	}
 	if e = utf8Error("kind", j.Kind); e != nil {
 		return w, e
 	}
@@ -393,6 +424,9 @@ func newWireJob(j *Job) (w wireJob, e *wireError) {
 			w.stateNames[i] = string(s)
 		}
 	}
+	if e = optUTF8Error("traceparent", w.traceparent); e != nil {
+		return w, e
+	}
 	return w, nil
 }
 
@@ -401,7 +435,7 @@ func (in *instance) wireJobs(ctx context.Context, jobs []Job) ([]wireJob, error)
 	ws := make([]wireJob, len(jobs))
 	for i := range jobs {
 		var e *wireError
-		if ws[i], e = newWireJob(&jobs[i]); e != nil {
+		if ws[i], e = in.newWireJob(ctx, &jobs[i]); e != nil {
 			return nil, in.batchError(ctx, i, *e)
 		}
 	}
@@ -411,7 +445,7 @@ func (in *instance) wireJobs(ctx context.Context, jobs []Job) ([]wireJob, error)
 // Prepare validates a job and derives the 12 insert_job_compat values and their binds.
 func (b *Builder) Prepare(ctx context.Context, job Job) (p Prepared, err error) {
 	err = b.with(ctx, func(in *instance) error {
-		w, e := newWireJob(&job)
+		w, e := in.newWireJob(ctx, &job)
 		if e != nil {
 			return in.toError(ctx, *e)
 		}
