@@ -506,13 +506,17 @@ test('conformance runner --enqueue: one committed transaction per prepare case t
       { id: 4, op: 'kind_from_type_name', name: 'SendEmail' },
       { id: 5, op: 'prepare', job: { kind: 'enq\ufeff', queue: '\ufeffq', tags: ['\ufeff'] } },
       { id: 6, op: 'prepare', job: { kind: 'enq', priority: 1.5 } },
+      { id: 7, op: 'prepare_many', jobs: [{ kind: 'b1' }, { kind: 'b2' }] },
+      { id: 8, op: 'prepare_many', jobs: [{ kind: 'b3' }, { kind: 'enq', args_json: '{"a":1}', unique: {} }] },
     ].map((c) => JSON.stringify(c)).join('\n') + '\n';
     const out = spawnSync(process.execPath, [join(root, 'js', 'bin', 'conformance.mjs'), '--enqueue'],
       { input: cases, encoding: 'utf8', env: { ...process.env, DATABASE_URL: url } });
     assert.equal(out.status, 0, out.stderr);
     const res = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.match(res[0].ok.job_id, /^\d+$/);
-    assert.deepEqual(res[1], { id: 2, duplicate: true });
+    assert.deepEqual(res[1], { id: 2, duplicate: true, existing_job_id: res[0].ok.job_id });
+    assert.equal(res[6].ok.job_ids.length, 2);
+    assert.deepEqual([res[7].error.code, res[7].error.sqlstate], ['db_error', '23505'], 'a batch with a duplicate: nothing');
     assert.deepEqual([res[2].error.code, res[2].error.field], ['priority_out_of_range', 'priority']);
     assert.deepEqual(res[3], { id: 4, ok: { kind: 'send_email' } });
     assert.deepEqual([res[5].error.code, res[5].error.field], ['invalid_case', 'priority']);
@@ -520,7 +524,7 @@ test('conformance runner --enqueue: one committed transaction per prepare case t
     await check.connect();
     try {
       const { rows } = await check.query('SELECT id::text, kind, queue, tags FROM awa.jobs ORDER BY id');
-      assert.deepEqual(rows.map((r) => r.id), [res[0].ok.job_id, res[4].ok.job_id], 'committed');
+      assert.deepEqual(rows.map((r) => r.id), [res[0].ok.job_id, res[4].ok.job_id, ...res[6].ok.job_ids], 'committed');
       assert.deepEqual([rows[1].kind, rows[1].queue, rows[1].tags], ['enq\ufeff', '\ufeffq', ['\ufeff']]);
     } finally {
       await check.end();
