@@ -49,4 +49,6 @@ for pair in "testdata/vectors.jsonl testdata/expected.jsonl" \
 done
 # the published artifact in a fresh consumer project
 "$root/scripts/test-jvm-install.sh"
+# Spring (JdbcTemplate in @Transactional), jOOQ and Kotlin examples, both storage modes
+"$root/scripts/test-jvm-integrations.sh"
 echo "test-jvm: ok"

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Builds Awa enqueue requests with the awa-enqueue core module (Awa 0.6.9's
@@ -58,10 +59,14 @@ public final class AwaEnqueue implements AutoCloseable {
     private final String[] existingJobSql = new String[Placeholders.values().length];
     private final String[] insertManySql = new String[Placeholders.values().length];
     private final String schemaCheckSql;
+    /** The current context's traceparent (opt-in, OpenTelemetry present), or null. */
+    private final Supplier<String> traceparentSource;
     private volatile boolean closed;
 
-    private AwaEnqueue(int maxIdle, WasmModule module, Function<Instance, Machine> machine) {
+    private AwaEnqueue(int maxIdle, WasmModule module, Function<Instance, Machine> machine,
+            Supplier<String> traceparentSource) {
         this.maxIdle = maxIdle;
+        this.traceparentSource = traceparentSource;
         this.module = module;
         this.machine = machine;
         CoreInstance.verify(module);
@@ -93,11 +98,12 @@ public final class AwaEnqueue implements AutoCloseable {
 
     /** Another core module, run by Chicory's interpreter (tests: a module speaking another ABI). */
     static AwaEnqueue forModule(WasmModule module) {
-        return new AwaEnqueue(1, module, null);
+        return new AwaEnqueue(1, module, null, null);
     }
 
     public static final class Builder {
         private int maxIdle = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+        private boolean traceContext;
 
         /** Maximum number of idle module instances kept for reuse (more are created under load). */
         public Builder maxIdleInstances(int n) {
@@ -106,9 +112,54 @@ public final class AwaEnqueue implements AutoCloseable {
             return this;
         }
 
-        public AwaEnqueue build() {
-            return new AwaEnqueue(maxIdle, CoreModule.load(), CoreModule::create);
+        /**
+         * Off by default. When on and io.opentelemetry.api is on the classpath, a job without a
+         * traceparent gets the current context's ({@code GlobalOpenTelemetry}'s propagator, W3C
+         * {@code traceparent} key); a job's own traceparent or an {@code awa:traceparent}
+         * metadata key wins. Without OpenTelemetry on the classpath it does nothing.
+         */
+        public Builder traceContext(boolean on) {
+            traceContext = on;
+            return this;
         }
+
+        public AwaEnqueue build() {
+            Supplier<String> trace = traceContext && otelAvailable() ? OtelTraceparent::current : null;
+            return new AwaEnqueue(maxIdle, CoreModule.load(), CoreModule::create, trace);
+        }
+    }
+
+    /** True when the OpenTelemetry API classes {@link OtelTraceparent} uses can be loaded. */
+    static boolean otelAvailable() {
+        for (String name : new String[] {"io.opentelemetry.api.GlobalOpenTelemetry", "io.opentelemetry.context.Context",
+                "io.opentelemetry.context.propagation.TextMapSetter"}) {
+            try {
+                Class.forName(name, false, AwaEnqueue.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when jobs get the current trace context (opted in and OpenTelemetry present). */
+    boolean tracesContext() {
+        return traceparentSource != null;
+    }
+
+    /** {@code job}, with the current context's traceparent when opted in and it has none. */
+    private Job traced(Job job) {
+        if (traceparentSource == null || job.traceparent() != null) return job;
+        String tp = traceparentSource.get();
+        return tp == null ? job : job.toBuilder().traceparent(tp).build();
+    }
+
+    private List<Job> traced(List<Job> jobs) {
+        List<Job> copy = List.copyOf(jobs);
+        if (traceparentSource == null) return copy;
+        List<Job> out = new ArrayList<>(copy.size());
+        for (Job j : copy) out.add(traced(j));
+        return out;
     }
 
     // ---- pool --------------------------------------------------------------------------------
@@ -162,12 +213,13 @@ public final class AwaEnqueue implements AutoCloseable {
 
     /** Validates a job and derives the 12 {@code insert_job_compat} values and their text binds. */
     public Prepared prepare(Job job) {
-        return with(i -> i.prepare(job));
+        Job j = traced(job);
+        return with(i -> i.prepare(j));
     }
 
     /** All or nothing: the first bad job fails the batch (field {@code jobs[i]...}). */
     public List<Prepared> prepareMany(List<Job> jobs) {
-        List<Job> copy = List.copyOf(jobs);
+        List<Job> copy = traced(jobs);
         return with(i -> i.prepareMany(copy));
     }
 
@@ -211,7 +263,7 @@ public final class AwaEnqueue implements AutoCloseable {
 
     /** The 13 text binds of insert-many-sql for {@code jobs}, all or nothing (field {@code jobs[i]...}). */
     public List<String> insertManyBinds(List<Job> jobs) {
-        List<Job> copy = List.copyOf(jobs);
+        List<Job> copy = traced(jobs);
         return with(i -> i.insertManyBinds(copy));
     }
 

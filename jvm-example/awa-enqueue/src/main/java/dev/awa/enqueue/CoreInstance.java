@@ -360,7 +360,7 @@ final class CoreInstance {
         putList(at + JOB_TAGS, j.tags(), JOB_TAGS_ELEM_SIZE, JOB_TAGS_ELEM_ALIGN, this::putString);
         putOption(at + JOB_UNIQUE, at + JOB_UNIQUE_PAYLOAD, j.unique(), this::putUniqueOpts);
         putOption(at + JOB_ORDERING_KEY, at + JOB_ORDERING_KEY_PAYLOAD, j.orderingKeyRaw(), this::putBytes);
-        putOption(at + JOB_TRACEPARENT, at + JOB_TRACEPARENT_PAYLOAD, (String) null, this::putString);
+        putOption(at + JOB_TRACEPARENT, at + JOB_TRACEPARENT_PAYLOAD, j.traceparent(), this::putString);
     }
 
     // ---- lifting out of guest memory ---------------------------------------------------------
@@ -460,6 +460,7 @@ final class CoreInstance {
         if (e == null && u != null && u.states() != null) e = checkRange(u.states(), 0, 255, "unique.states");
         if (e == null && u != null && u.stateNames() != null) e = checkStrings(u.stateNames(), "unique.states");
         if (e == null && j.orderingKeyProblem() != null) e = invalidArgument("ordering_key", j.orderingKeyProblem());
+        if (e == null) e = checkString(j.traceparent(), "traceparent");
         return e;
     }
 

@@ -34,6 +34,7 @@ public final class Job {
     private final UniqueOpts unique;
     private final byte[] orderingKey;
     private final String orderingKeyProblem;
+    private final String traceparent;
 
     private Job(Builder b) {
         this.kind = Objects.requireNonNull(b.kind, "kind");
@@ -50,6 +51,7 @@ public final class Job {
         this.unique = b.unique;
         this.orderingKey = b.orderingKey == null ? null : b.orderingKey.clone();
         this.orderingKeyProblem = b.orderingKeyProblem;
+        this.traceparent = b.traceparent;
     }
 
     public static Builder builder(String kind) {
@@ -77,6 +79,7 @@ public final class Job {
         b.unique = unique;
         b.orderingKey = orderingKey;
         b.orderingKeyProblem = orderingKeyProblem;
+        b.traceparent = traceparent;
         return b;
     }
 
@@ -127,6 +130,11 @@ public final class Job {
         return orderingKey == null ? null : orderingKey.clone();
     }
 
+    /** W3C traceparent written to metadata {@code awa:traceparent} (unless the metadata has it), or null. */
+    public String traceparent() {
+        return traceparent;
+    }
+
     byte[] orderingKeyRaw() {
         return orderingKey;
     }
@@ -152,13 +160,13 @@ public final class Job {
                 && Objects.equals(runAt, j.runAt) && Objects.equals(runAtTime, j.runAtTime)
                 && Objects.equals(metadataJson, j.metadataJson) && Objects.equals(metadataProblem, j.metadataProblem)
                 && tags.equals(j.tags) && Objects.equals(unique, j.unique) && Arrays.equals(orderingKey, j.orderingKey)
-                && Objects.equals(orderingKeyProblem, j.orderingKeyProblem);
+                && Objects.equals(orderingKeyProblem, j.orderingKeyProblem) && Objects.equals(traceparent, j.traceparent);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(kind, argsJson, argsProblem, queue, priority, maxAttempts, runAt, runAtTime, metadataJson,
-                metadataProblem, tags, unique, orderingKeyProblem) * 31 + Arrays.hashCode(orderingKey);
+                metadataProblem, tags, unique, orderingKeyProblem, traceparent) * 31 + Arrays.hashCode(orderingKey);
     }
 
     @Override
@@ -168,7 +176,8 @@ public final class Job {
                 + (runAtTime != null ? runAtTime : runAt) + ", metadata="
                 + (metadataProblem != null ? "<" + metadataProblem + ">" : metadataJson) + ", tags=" + tags
                 + ", unique=" + unique + ", orderingKey="
-                + (orderingKeyProblem != null ? "<" + orderingKeyProblem + ">" : Hex.encode(orderingKey)) + "}";
+                + (orderingKeyProblem != null ? "<" + orderingKeyProblem + ">" : Hex.encode(orderingKey)) + ", traceparent="
+                + traceparent + "}";
     }
 
     public static final class Builder {
@@ -186,6 +195,7 @@ public final class Job {
         private UniqueOpts unique;
         private byte[] orderingKey;
         private String orderingKeyProblem;
+        private String traceparent;
 
         private Builder(String kind) {
             this.kind = Objects.requireNonNull(kind, "kind");
@@ -310,6 +320,17 @@ public final class Job {
             CoreInstance.CoreError e = key == null ? null : CoreInstance.checkString(key, "ordering_key");
             orderingKey = key == null || e != null ? null : key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             orderingKeyProblem = e == null ? null : e.message();
+            return this;
+        }
+
+        /**
+         * W3C traceparent ({@code 00-<trace-id>-<span-id>-<flags>}); the core checks it
+         * ({@code invalid_traceparent}) and writes it to metadata {@code awa:traceparent} unless
+         * the metadata already has that key. Null = none (or, with
+         * {@link AwaEnqueue.Builder#traceContext(boolean)}, the current OpenTelemetry context's).
+         */
+        public Builder traceparent(String v) {
+            traceparent = v;
             return this;
         }
 
