@@ -16,15 +16,21 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 "$target/gen-cases" --seed 4242 --n 400 --out "$work" 2>/dev/null
 role=awa_enqueue_producer
 status=0
+# Each runner gets its own database: the same unique jobs in a batch would otherwise be
+# (correctly) refused as duplicates of the previous runner's rows.
+fresh_db() { # name mode: a fresh Awa database with the producer role granted exactly its grants
+  local url; url="$(scripts/new-awa-db.sh "$1" "$2")"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$url" -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" >/dev/null 2>&1 \
+    || true  # the role is cluster-wide: it exists after the first database
+  psql -X -q -v ON_ERROR_STOP=1 -d "$url" -c "CREATE TABLE public.not_for_producers (secret text)" \
+    -c "INSERT INTO public.not_for_producers VALUES ('s')" >/dev/null
+  psql -X -q -v ON_ERROR_STOP=1 -d "$url" -v role="$role" -f "sql-tests/producer-grants.$2.sql" >/dev/null
+  local base="${url%/*}"; echo "postgresql://$role@${base#*@}/${url##*/}"
+}
 for mode in canonical queue_storage; do
-  url="$(scripts/new-awa-db.sh "least_privilege_$mode" "$mode")"
-  psql -X -q -v ON_ERROR_STOP=1 -d "$url" -c "DROP ROLE IF EXISTS $role" -c "CREATE ROLE $role LOGIN" \
-    -c "CREATE TABLE public.not_for_producers (secret text); INSERT INTO public.not_for_producers VALUES ('s')" >/dev/null 2>&1 \
-    || psql -X -q -v ON_ERROR_STOP=1 -d "$url" -c "CREATE TABLE public.not_for_producers (secret text)" >/dev/null
-  psql -X -q -v ON_ERROR_STOP=1 -d "$url" -v role="$role" -f "sql-tests/producer-grants.$mode.sql" >/dev/null
-  base="${url%/*}"; role_url="postgresql://$role@${base#*@}/${url##*/}"
   for r in "${runners[@]}"; do
     name="${r%%=*}"; cmd="${r#*=}"
+    role_url="$(fresh_db "least_privilege_${mode}_$name" "$mode")"
     DATABASE_URL="$role_url" $cmd --enqueue <"$work/cases.jsonl" >"$work/$name.out"
     ok=$(grep -c '"job_id' "$work/$name.out" || true); dbe=$(grep -c '"db_error"' "$work/$name.out" || true)
     printf 'least-privilege %-13s %-4s %3d enqueued (singles and batches), %d database errors\n' "$mode" "$name" "$ok" "$dbe"
