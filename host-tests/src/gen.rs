@@ -293,7 +293,10 @@ fn decimal_midpoint(a: (String, String), b: (String, String)) -> (String, String
     (if i.is_empty() { "0".into() } else { i.into() }, f.trim_end_matches('0').to_string())
 }
 
+/// JSON allows no leading zero before other integer digits (`0999.9` is invalid).
 fn join(neg: bool, (i, f): &(String, String)) -> String {
+    let i = i.trim_start_matches('0');
+    let i = if i.is_empty() { "0" } else { i };
     format!("{}{}.{}", if neg { "-" } else { "" }, i, if f.is_empty() { "0" } else { f })
 }
 
@@ -428,4 +431,22 @@ pub fn spelled(rng: &mut Rng, v: &Value) -> String {
     let mut out = String::new();
     spell(rng, v, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_float_spelling_is_json_for_the_same_double() {
+        let mut rng = Rng::new(1621899721);
+        let samples = [1e23, -1e23, 1e22, 9.5, 0.1, 5e-324, 1.7976931348623157e308, 1e21];
+        for &x in &samples {
+            for _ in 0..400 {
+                let text = spell_float(&mut rng, x);
+                let back: f64 = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text} is not JSON: {e}"));
+                assert_eq!(back.to_bits(), x.to_bits(), "{text}");
+            }
+        }
+    }
 }
