@@ -14,9 +14,20 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import javax.sql.DataSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -363,6 +374,129 @@ public final class AwaEnqueue implements AutoCloseable {
         return query(conn, insertManySql(Placeholders.QUESTION), insertManyBinds(jobs));
     }
 
+    /**
+     * Inserts {@code jobs} in at most {@code parts} statements run concurrently, each on its own
+     * connection of {@code dataSource} (one thread per part, for the call). <b>Atomic per part, not
+     * per batch</b>: each part is its own transaction, and a failed part stores none of its jobs
+     * while the others commit ({@link EnqueuePartsException}, with every part's outcome). The core
+     * makes the parts: whole queues per part in queue storage (parts share no lane locks),
+     * contiguous slices in canonical storage; the storage engine is read once per data source.
+     * Invalid input (also {@code parts < 1}: {@code invalid_parts}) throws
+     * {@link AwaEnqueueException} before anything is sent. A connection with auto-commit off is
+     * committed (or rolled back) by the part.
+     */
+    public ParallelResult enqueueManyParallel(DataSource dataSource, List<Job> jobs, int parts) throws SQLException {
+        if (dataSource == null) throw new NullPointerException("dataSource");
+        String engine = storageEngine(dataSource);
+        int split = "queue_storage".equals(engine) ? Layout.BATCH_SPLIT_BY_QUEUE : Layout.BATCH_SPLIT_CONTIGUOUS;
+        List<Job> copy = traced(jobs);
+        List<CoreInstance.BatchPart> batchParts = with(i -> i.insertManyParts(copy, Math.max(parts, 0), split));
+        String sql = insertManySql(Placeholders.QUESTION);
+        List<CompletableFuture<List<JobRow>>> running = new ArrayList<>();
+        ExecutorService threads = batchParts.size() < 2 ? null : Executors.newFixedThreadPool(batchParts.size(), r -> {
+            Thread t = new Thread(r, "awa-enqueue-part");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (CoreInstance.BatchPart p : batchParts) {
+                Callable<List<JobRow>> part = () -> runPart(dataSource, sql, p.binds(), p.jobs().size());
+                running.add(threads == null ? completed(part) : CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return part.call();
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, threads));
+            }
+        } finally {
+            if (threads != null) threads.shutdown();
+        }
+        JobRow[] rows = new JobRow[copy.size()];
+        List<ParallelResult.Part> outcomes = new ArrayList<>();
+        int failed = 0;
+        boolean interrupted = false;
+        for (int k = 0; k < batchParts.size(); k++) {
+            List<Integer> positions = batchParts.get(k).jobs();
+            List<JobRow> got = null;
+            SQLException error = null;
+            while (true) {
+                try {
+                    got = running.get(k).get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the part's statement is already on the wire: wait for its outcome
+                } catch (ExecutionException e) {
+                    error = asSqlException(e.getCause());
+                    break;
+                }
+            }
+            if (error == null) {
+                for (int r = 0; r < positions.size(); r++) rows[positions.get(r)] = got.get(r);
+            } else {
+                failed++;
+            }
+            outcomes.add(new ParallelResult.Part(positions, got, error));
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        ParallelResult result = new ParallelResult(Collections.unmodifiableList(Arrays.asList(rows)),
+                List.copyOf(outcomes));
+        if (failed > 0) throw new EnqueuePartsException(result, failed);
+        return result;
+    }
+
+    private static CompletableFuture<List<JobRow>> completed(Callable<List<JobRow>> part) {
+        try {
+            return CompletableFuture.completedFuture(part.call());
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static SQLException asSqlException(Throwable t) {
+        if (t instanceof CompletionException && t.getCause() != null) t = t.getCause();
+        return t instanceof SQLException s ? s : new SQLException("a part failed: " + t, t);
+    }
+
+    private static List<JobRow> runPart(DataSource ds, String sql, List<String> binds, int jobs) throws SQLException {
+        try (Connection conn = ds.getConnection()) {
+            boolean autoCommit = conn.getAutoCommit();
+            try {
+                List<JobRow> rows = query(conn, sql, binds);
+                if (rows.size() != jobs) {
+                    throw new SQLException("a part returned " + rows.size() + " rows for " + jobs + " jobs");
+                }
+                if (!autoCommit) conn.commit();
+                return rows;
+            } catch (SQLException | RuntimeException e) {
+                if (!autoCommit) {
+                    try {
+                        conn.rollback();
+                    } catch (SQLException rollback) {
+                        e.addSuppressed(rollback);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Storage engines per data source: a database only moves from canonical to queue storage. */
+    private final Map<DataSource, String> engines = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private String storageEngine(DataSource ds) throws SQLException {
+        String known = engines.get(ds);
+        if (known != null) return known;
+        String sql = with(CoreInstance::storageEngineSql);
+        try (Connection conn = ds.getConnection(); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            String engine = rs.getString(1);
+            if (!conn.getAutoCommit()) conn.commit();
+            engines.put(ds, engine);
+            return engine;
+        }
+    }
+
     /** Runs a statement built by this class and returns its rows. */
     public static List<JobRow> execute(Connection conn, InsertStatement statement) throws SQLException {
         return query(conn, statement.sql(), statement.binds());
@@ -444,6 +578,9 @@ public final class AwaEnqueue implements AutoCloseable {
      * to the constraint name in the message text.
      */
     public static boolean isUniqueConflict(SQLException e) {
+        if (e instanceof EnqueuePartsException parts) {
+            return parts.result().parts().stream().anyMatch(p -> p.error() != null && isUniqueConflict(p.error()));
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && UNIQUE_VIOLATION.equals(s.getSQLState())) {
                 String constraint = serverConstraint(s);

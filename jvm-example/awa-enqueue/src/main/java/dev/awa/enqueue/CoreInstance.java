@@ -55,8 +55,8 @@ final class CoreInstance {
     private final ExportFunction realloc;
     private final Fn contractInfo, canonicalJson, uniqueKey, uniqueStatesBits, uniqueStatesMask, periodBucket,
             orderingKeyHash64, shardForOrderingKey, partitionHash64, partitionForKey, kindFromTypeName, prepare,
-            prepareMany, insertSql, tryInsertSql, existingJobSql, insertManySql, insertManyBinds, schemaCheckSql,
-            checkSchema, fieldName, withinBatch;
+            prepareMany, insertSql, tryInsertSql, existingJobSql, insertManySql, insertManyBinds, insertManyParts,
+            storageEngineSql, schemaCheckSql, checkSchema, fieldName, withinBatch;
     /** Set when a call trapped: the instance is discarded, never reused. */
     boolean broken;
 
@@ -85,6 +85,8 @@ final class CoreInstance {
         existingJobSql = bind(EXISTING_JOB_SQL);
         insertManySql = bind(INSERT_MANY_SQL);
         insertManyBinds = bind(INSERT_MANY_BINDS);
+        insertManyParts = bind(INSERT_MANY_PARTS);
+        storageEngineSql = bind(STORAGE_ENGINE_SQL);
         schemaCheckSql = bind(SCHEMA_CHECK_SQL);
         checkSchema = bind(CHECK_SCHEMA);
         fieldName = bind(FIELD_NAME);
@@ -576,6 +578,23 @@ final class CoreInstance {
         requireJobs(jobs);
         return callResult(insertManyBinds, INSERT_MANY_BINDS_RESULT_PAYLOAD,
                 args().list(jobs, JOB_SIZE, JOB_ALIGN, this::putJob), p -> getList(p, STRING_ELEM_SIZE, this::getString));
+    }
+
+    /** One part of a batch for its own connection: the jobs' positions and the part's binds. */
+    record BatchPart(List<Integer> jobs, List<String> binds) {}
+
+    /** {@code split}: {@code BATCH_SPLIT_BY_QUEUE} or {@code BATCH_SPLIT_CONTIGUOUS}. */
+    List<BatchPart> insertManyParts(List<Job> jobs, int parts, int split) {
+        requireJobs(jobs);
+        return callResult(insertManyParts, INSERT_MANY_PARTS_RESULT_PAYLOAD,
+                args().list(jobs, JOB_SIZE, JOB_ALIGN, this::putJob).i32(parts).i32(split),
+                p -> getList(p, BATCH_PART_SIZE, at -> new BatchPart(
+                        getList(at + BATCH_PART_JOBS, BATCH_PART_JOBS_ELEM_SIZE, mem::readInt),
+                        getList(at + BATCH_PART_BINDS, BATCH_PART_BINDS_ELEM_SIZE, this::getString))));
+    }
+
+    String storageEngineSql() {
+        return callArea(storageEngineSql, args(), this::getString);
     }
 
     String schemaCheckSql() {

@@ -51,6 +51,27 @@ final class TestSupport {
     }
 
 
+    /** A DataSource over {@link PostgresUrl#connect}; with {@code autoCommit} false its connections start a transaction. */
+    static javax.sql.DataSource dataSource(String url, boolean autoCommit) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(TestSupport.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    switch (method.getName()) {
+                        case "getConnection" -> {
+                            java.sql.Connection c = PostgresUrl.connect(url);
+                            c.setAutoCommit(autoCommit);
+                            return c;
+                        }
+                        case "hashCode" -> {
+                            return System.identityHashCode(proxy);
+                        }
+                        case "equals" -> {
+                            return proxy == args[0];
+                        }
+                        default -> throw new UnsupportedOperationException(method.getName());
+                    }
+                });
+    }
+
     static String python() throws Exception {
         List<String> out = run(Duration.ofMinutes(5), root().resolve("scripts/setup-python.sh").toString());
         return out.get(out.size() - 1).trim() + "/bin/python";

@@ -20,6 +20,11 @@ import java.util.List;
  *
  * <p>Usage: {@code Bench [--jobs FILE] [--seconds S] [postgres://URL]}. Prints
  * {@code jvm prepare: N calls/s} (and the enqueue line) on stdout, details on stderr.
+ *
+ * <p>With {@code --metric enqueue-many|enqueue-many-parallel|single|cold-start [--rows 1000]
+ * [--batches 5] [--parallel 3] [--calls 2000]}: one measurement of scripts/bench.py's protocol on
+ * the Awa database of DATABASE_URL, printed as {@code RESULT host=jvm metric=... value=...} lines.
+ * Cold start is measured from the JVM's start to the first {@code prepare}'s result.
  */
 public final class Bench {
     private static final double WINDOW_S = 1.0;
@@ -30,6 +35,12 @@ public final class Bench {
     private static long sink;
 
     public static void main(String[] args) throws Exception {
+        for (String a : args) {
+            if (a.equals("--metric")) {
+                Protocol.main(args);
+                return;
+            }
+        }
         Path jobsFile = null;
         double seconds = 5;
         String url = null;
@@ -57,7 +68,7 @@ public final class Bench {
     }
 
     /** bench/jobs.jsonl under $AWA_ENQUEUE_ROOT, or the nearest one above the working directory. */
-    private static Path findJobsFile() {
+    static Path findJobsFile() {
         String root = System.getenv("AWA_ENQUEUE_ROOT");
         if (root != null && !root.isEmpty()) return Path.of(root, "bench", "jobs.jsonl");
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
