@@ -216,7 +216,7 @@ def pg_version():
 
 
 def write_svg(rows):
-    bars = [(f"{label} · {section} · {mode}", statistics.median(r)) for section, label, mode, r in rows
+    bars = [(f"{label.split(' (')[0]} · {section} · {mode}", statistics.median(r)) for section, label, mode, r in rows
             if section in ("batch", "parallel", "copy")]
     bars = [b for b in bars if not b[0].startswith("awa-model COPY")] + [b for b in bars if b[0].startswith("awa-model COPY")]
     width, bar_h, left = 900, 18, 360
