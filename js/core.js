@@ -65,6 +65,7 @@ export function useModule(source) {
 
 let current = null;
 let instances = 0;
+let memory = null; // the current instance's linear memory (test hook)
 let trapNext = false; // test hook: the next instance's kind-from-type-name export is fed a bad pointer
 
 function load() {
@@ -75,6 +76,7 @@ function load() {
   try {
     api = instantiate(() => wasmModule, {}, (module, imports) => {
       const instance = new WebAssembly.Instance(module, imports);
+      memory = instance.exports.memory;
       if (!trapping) return instance;
       const exports = { ...instance.exports };
       const name = 'awa:enqueue/core@0.6.9#kind-from-type-name';
@@ -155,4 +157,6 @@ export const testHooks = {
   },
   /** Number of instances created so far. */
   instances: () => instances,
+  /** Linear memory of the latest instance, in 64 KiB pages. */
+  memoryPages: () => (memory ? memory.buffer.byteLength / 65536 : 0),
 };

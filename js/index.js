@@ -244,14 +244,19 @@ function fromPrepared(p) {
 // ---- derivations ----
 
 /** Validate a job and derive the 12 insert_job_compat values, plus `binds` (their text form). */
-export function prepareInsert(job) {
+export function prepare(job) {
   return fromPrepared(call('prepare', toCoreJob(job)));
 }
 
 /** All jobs or none: the first bad job throws with field `jobs[i]...`. */
-export function prepareInsertMany(jobs) {
+export function prepareMany(jobs) {
   return call('prepareMany', toCoreJobs(jobs)).map(fromPrepared);
 }
+
+/** @deprecated `prepare`, the name every awa-enqueue host uses. */
+export const prepareInsert = prepare;
+/** @deprecated `prepareMany`, the name every awa-enqueue host uses. */
+export const prepareInsertMany = prepareMany;
 
 let sqlTexts;
 function sql() {
@@ -280,6 +285,15 @@ export function insertManyBinds(jobs) {
 /** `{ text, values }` for `client.query(...)` (node-postgres), or `sql.unsafe(text, values)` (postgres.js). */
 export function buildInsert(job) {
   return { text: insertSql(), values: prepareInsert(job).binds };
+}
+
+/**
+ * `{ text, values }` of the duplicate-safe insert for one job: one row with `inserted` true and
+ * the new job, `inserted` false and the job holding the unique key, or no row when that job is
+ * not visible to the statement (what tryEnqueue sends).
+ */
+export function buildTryInsert(job) {
+  return { text: tryInsertSql(), values: prepare(job).binds };
 }
 
 /**
@@ -349,7 +363,7 @@ export function partitionHash64(key) {
 }
 
 /** PartitionedQueue routing: `{ index, queue }`; also send `key` as the job's orderingKey. */
-export function partitionFor(logicalQueue, partitions, key) {
+export function partitionForKey(logicalQueue, partitions, key) {
   const queue = text(logicalQueue, 'queue');
   const count = integer(partitions);
   if (count === undefined) throw invalid('partitions', `partitions must be an integer, got ${describe(partitions)}`);
@@ -357,6 +371,9 @@ export function partitionFor(logicalQueue, partitions, key) {
   const p = call('partitionForKey', queue, Number(clamp(count, 0n, U32_MAX)), bytes(key, 'key'));
   return { index: p.index, queue: p.queue };
 }
+
+/** @deprecated `partitionForKey`, the name every awa-enqueue host uses. */
+export const partitionFor = partitionForKey;
 
 /** Awa's CamelCase -> snake_case kind rule (`SendEmail` -> `send_email`). */
 export function kindFromTypeName(name) {

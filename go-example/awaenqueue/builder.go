@@ -262,7 +262,12 @@ func (b *Builder) Close(ctx context.Context) error {
 	return b.rt.Close(ctx)
 }
 
-// Contract returns the handshake values of the embedded core module.
+// ContractInfo returns the handshake values of the embedded core module.
+func (b *Builder) ContractInfo() ContractInfo { return b.info }
+
+// Contract is ContractInfo.
+//
+// Deprecated: use ContractInfo, the name every awa-enqueue host uses.
 func (b *Builder) Contract() ContractInfo { return b.info }
 
 func (b *Builder) get(ctx context.Context) (*instance, error) {
@@ -442,44 +447,58 @@ func (in *instance) wireJobs(ctx context.Context, jobs []Job) ([]wireJob, error)
 	return ws, nil
 }
 
-// Prepare validates a job and derives the 12 insert_job_compat values and their binds.
-func (b *Builder) Prepare(ctx context.Context, job Job) (p Prepared, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		w, e := in.newWireJob(ctx, &job)
+// call runs f on a pooled instance (see with) and returns its value.
+func call[T any](ctx context.Context, b *Builder, f func(*instance) (T, error)) (T, error) {
+	var v T
+	err := b.with(ctx, func(in *instance) (err error) {
+		v, err = f(in)
+		return err
+	})
+	return v, err
+}
+
+// checked is the first host-side input error (as the core's typed error), or nil.
+func (in *instance) checked(ctx context.Context, errs ...*wireError) error {
+	for _, e := range errs {
 		if e != nil {
 			return in.toError(ctx, *e)
 		}
-		p, err = in.prepare(ctx, &w)
-		return err
+	}
+	return nil
+}
+
+// Prepare validates a job and derives the 12 insert_job_compat values and their binds.
+func (b *Builder) Prepare(ctx context.Context, job Job) (Prepared, error) {
+	return call(ctx, b, func(in *instance) (Prepared, error) {
+		w, e := in.newWireJob(ctx, &job)
+		if err := in.checked(ctx, e); err != nil {
+			return Prepared{}, err
+		}
+		return in.prepare(ctx, &w)
 	})
-	return p, err
 }
 
 // PrepareMany prepares a batch, all or nothing (errors name the job as jobs[i]).
-func (b *Builder) PrepareMany(ctx context.Context, jobs []Job) (out []Prepared, err error) {
-	err = b.with(ctx, func(in *instance) error {
+func (b *Builder) PrepareMany(ctx context.Context, jobs []Job) ([]Prepared, error) {
+	return call(ctx, b, func(in *instance) ([]Prepared, error) {
 		ws, err := in.wireJobs(ctx, jobs)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out, err = in.prepareMany(ctx, ws)
-		return err
+		return in.prepareMany(ctx, ws)
 	})
-	return out, err
 }
 
 // InsertManyBinds returns the 13 text binds of InsertManySQL for jobs (one PostgreSQL array
 // literal per column), all or nothing (errors name the job as jobs[i]).
-func (b *Builder) InsertManyBinds(ctx context.Context, jobs []Job) (binds []string, err error) {
-	err = b.with(ctx, func(in *instance) error {
+func (b *Builder) InsertManyBinds(ctx context.Context, jobs []Job) ([]string, error) {
+	return call(ctx, b, func(in *instance) ([]string, error) {
 		ws, err := in.wireJobs(ctx, jobs)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		binds, err = in.insertManyBinds(ctx, ws)
-		return err
+		return in.insertManyBinds(ctx, ws)
 	})
-	return binds, err
 }
 
 // InsertSQL is the statement for one job: bind Prepared.BindArgs() as $1..$12. It returns the
@@ -511,6 +530,17 @@ func (b *Builder) BuildInsert(ctx context.Context, job Job) (string, []any, erro
 	return b.insertSQL, p.binds, nil
 }
 
+// BuildTryInsert returns the duplicate-safe statement for one job (TryInsertSQL) and its bind
+// values: one row with inserted = true and the new job, inserted = false and the job holding the
+// unique key, or no row when that job is not visible to the statement.
+func (b *Builder) BuildTryInsert(ctx context.Context, job Job) (string, []any, error) {
+	p, err := b.Prepare(ctx, job)
+	if err != nil {
+		return "", nil, err
+	}
+	return b.tryInsertSQL, p.binds, nil
+}
+
 // BuildInsertMany returns one atomic statement inserting all jobs and its 13 bind values (all
 // strings); rows come back in job order. Any number of jobs.
 func (b *Builder) BuildInsertMany(ctx context.Context, jobs []Job) (string, []any, error) {
@@ -526,125 +556,98 @@ func (b *Builder) BuildInsertMany(ctx context.Context, jobs []Job) (string, []an
 }
 
 // CanonicalJSON returns the canonical text Awa hashes for any spelling of a JSON value.
-func (b *Builder) CanonicalJSON(ctx context.Context, text string) (out string, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		if e := utf8Error("json", text); e != nil {
-			return in.toError(ctx, *e)
+func (b *Builder) CanonicalJSON(ctx context.Context, text string) (string, error) {
+	return call(ctx, b, func(in *instance) (string, error) {
+		if err := in.checked(ctx, utf8Error("json", text)); err != nil {
+			return "", err
 		}
-		out, err = in.canonicalJSON(ctx, text)
-		return err
+		return in.canonicalJSON(ctx, text)
 	})
-	return out, err
 }
 
 // UniqueKey returns the 16-byte unique key; nil parts are left out (by_queue / by_args /
 // by_period off). argsJSON is JSON text.
-func (b *Builder) UniqueKey(ctx context.Context, kind string, queue, argsJSON *string, periodBucket *int64) (key []byte, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		for _, e := range []*wireError{utf8Error("kind", kind), optUTF8Error("queue", queue), optUTF8Error("args", argsJSON)} {
-			if e != nil {
-				return in.toError(ctx, *e)
-			}
+func (b *Builder) UniqueKey(ctx context.Context, kind string, queue, argsJSON *string, periodBucket *int64) ([]byte, error) {
+	return call(ctx, b, func(in *instance) ([]byte, error) {
+		if err := in.checked(ctx, utf8Error("kind", kind), optUTF8Error("queue", queue), optUTF8Error("args", argsJSON)); err != nil {
+			return nil, err
 		}
-		key, err = in.uniqueKey(ctx, kind, queue, argsJSON, periodBucket)
-		return err
+		return in.uniqueKey(ctx, kind, queue, argsJSON, periodBucket)
 	})
-	return key, err
 }
 
 // UniqueStatesBits renders a state mask as Awa's bit(8) text (leftmost = scheduled).
-func (b *Builder) UniqueStatesBits(ctx context.Context, mask uint8) (s string, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		s, err = in.uniqueStatesBits(ctx, mask)
-		return err
-	})
-	return s, err
+func (b *Builder) UniqueStatesBits(ctx context.Context, mask uint8) (string, error) {
+	return call(ctx, b, func(in *instance) (string, error) { return in.uniqueStatesBits(ctx, mask) })
 }
 
 // UniqueStatesMask builds a state mask from Awa state names.
-func (b *Builder) UniqueStatesMask(ctx context.Context, states []JobState) (mask uint8, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		if e := listUTF8Error("unique.states", states); e != nil {
-			return in.toError(ctx, *e)
+func (b *Builder) UniqueStatesMask(ctx context.Context, states []JobState) (uint8, error) {
+	return call(ctx, b, func(in *instance) (uint8, error) {
+		if err := in.checked(ctx, listUTF8Error("unique.states", states)); err != nil {
+			return 0, err
 		}
 		names := make([]string, len(states))
 		for i, s := range states {
 			names[i] = string(s)
 		}
-		mask, err = in.uniqueStatesMask(ctx, names)
-		return err
+		return in.uniqueStatesMask(ctx, names)
 	})
-	return mask, err
 }
 
 // PeriodBucket is floor(epochSeconds / periodSeconds), Awa's by_period convention.
-func (b *Builder) PeriodBucket(ctx context.Context, epochSeconds, periodSeconds int64) (v int64, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		v, err = in.periodBucket(ctx, epochSeconds, periodSeconds)
-		return err
-	})
-	return v, err
+func (b *Builder) PeriodBucket(ctx context.Context, epochSeconds, periodSeconds int64) (int64, error) {
+	return call(ctx, b, func(in *instance) (int64, error) { return in.periodBucket(ctx, epochSeconds, periodSeconds) })
 }
 
 // OrderingKeyHash64 is Awa's ordering-key hash (ADR-025).
-func (b *Builder) OrderingKeyHash64(ctx context.Context, key []byte) (h uint64, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		h, err = in.orderingKeyHash64(ctx, key)
-		return err
-	})
-	return h, err
+func (b *Builder) OrderingKeyHash64(ctx context.Context, key []byte) (uint64, error) {
+	return call(ctx, b, func(in *instance) (uint64, error) { return in.orderingKeyHash64(ctx, key) })
 }
 
 // ShardForOrderingKey is the enqueue shard for a queue with the given shard count.
-func (b *Builder) ShardForOrderingKey(ctx context.Context, key []byte, shards int16) (s int16, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		s, err = in.shardForOrderingKey(ctx, key, shards)
-		return err
-	})
-	return s, err
+func (b *Builder) ShardForOrderingKey(ctx context.Context, key []byte, shards int16) (int16, error) {
+	return call(ctx, b, func(in *instance) (int16, error) { return in.shardForOrderingKey(ctx, key, shards) })
 }
 
 // PartitionHash64 is PartitionedQueue's hash of a key.
-func (b *Builder) PartitionHash64(ctx context.Context, key []byte) (h uint64, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		h, err = in.partitionHash64(ctx, key)
-		return err
-	})
-	return h, err
+func (b *Builder) PartitionHash64(ctx context.Context, key []byte) (uint64, error) {
+	return call(ctx, b, func(in *instance) (uint64, error) { return in.partitionHash64(ctx, key) })
 }
 
 // PartitionForKey routes key to a physical queue; send key as the job's OrderingKey too.
-func (b *Builder) PartitionForKey(ctx context.Context, logicalQueue string, partitions uint32, key []byte) (p Partition, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		if e := utf8Error("queue", logicalQueue); e != nil {
-			return in.toError(ctx, *e)
+func (b *Builder) PartitionForKey(ctx context.Context, logicalQueue string, partitions uint32, key []byte) (Partition, error) {
+	return call(ctx, b, func(in *instance) (Partition, error) {
+		if err := in.checked(ctx, utf8Error("queue", logicalQueue)); err != nil {
+			return Partition{}, err
 		}
-		p, err = in.partitionForKey(ctx, logicalQueue, partitions, key)
-		return err
+		return in.partitionForKey(ctx, logicalQueue, partitions, key)
 	})
-	return p, err
 }
 
 // KindFromTypeName applies Awa's CamelCase -> snake_case kind rule.
-func (b *Builder) KindFromTypeName(ctx context.Context, name string) (kind string, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		if e := utf8Error("name", name); e != nil {
-			return in.toError(ctx, *e)
+func (b *Builder) KindFromTypeName(ctx context.Context, name string) (string, error) {
+	return call(ctx, b, func(in *instance) (string, error) {
+		if err := in.checked(ctx, utf8Error("name", name)); err != nil {
+			return "", err
 		}
-		kind, err = in.kindFromTypeName(ctx, name)
-		return err
+		return in.kindFromTypeName(ctx, name)
 	})
-	return kind, err
 }
 
-// InterpretSchema interprets the row of SchemaCheckSQL (its two columns, NULL as nil).
-func (b *Builder) InterpretSchema(ctx context.Context, schemaVersion *int32, functionArguments *string) (s SchemaStatus, err error) {
-	err = b.with(ctx, func(in *instance) error {
-		if e := optUTF8Error("function_arguments", functionArguments); e != nil {
-			return in.toError(ctx, *e)
+// CheckSchemaRow interprets the row of SchemaCheckSQL (its two columns, NULL as nil).
+func (b *Builder) CheckSchemaRow(ctx context.Context, schemaVersion *int32, functionArguments *string) (SchemaStatus, error) {
+	return call(ctx, b, func(in *instance) (SchemaStatus, error) {
+		if err := in.checked(ctx, optUTF8Error("function_arguments", functionArguments)); err != nil {
+			return SchemaStatus{}, err
 		}
-		s, err = in.checkSchema(ctx, schemaVersion, functionArguments)
-		return err
+		return in.checkSchema(ctx, schemaVersion, functionArguments)
 	})
-	return s, err
+}
+
+// InterpretSchema is CheckSchemaRow.
+//
+// Deprecated: use CheckSchemaRow, the name every awa-enqueue host uses.
+func (b *Builder) InterpretSchema(ctx context.Context, schemaVersion *int32, functionArguments *string) (SchemaStatus, error) {
+	return b.CheckSchemaRow(ctx, schemaVersion, functionArguments)
 }

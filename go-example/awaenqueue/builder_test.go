@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func newTestBuilder(t testing.TB, opts ...Option) *Builder {
 
 func TestContractHandshake(t *testing.T) {
 	b := newTestBuilder(t)
-	c := b.Contract()
+	c := b.ContractInfo()
 	if c.ABIVersion != ABIVersion || ABIVersion != 2 || c.AwaVersion != "0.6.9" || c.MinSchemaVersion != 40 {
 		t.Fatalf("contract %+v", c)
 	}
@@ -198,7 +199,7 @@ func TestTypedErrors(t *testing.T) {
 		func() error { _, err := b.CanonicalJSON(ctx, "\"\xff\""); return err },
 		func() error { _, err := b.KindFromTypeName(ctx, "\xff"); return err },
 		func() error { _, err := b.UniqueKey(ctx, "k", nil, new("\xff"), nil); return err },
-		func() error { _, err := b.InterpretSchema(ctx, nil, new("\xff")); return err },
+		func() error { _, err := b.CheckSchemaRow(ctx, nil, new("\xff")); return err },
 	} {
 		if err := call(); !errors.As(err, &e) || e.Code != CodeInvalidArgument {
 			t.Fatalf("got %#v", err)
@@ -378,7 +379,7 @@ func TestDerivations(t *testing.T) {
 	if s, _ := b.CanonicalJSON(ctx, ` {"b":[1.5e-7, -0.0], "a":1e21} `); s != `{"a":1e+21,"b":[1.5e-7,-0.0]}` {
 		t.Fatal(s)
 	}
-	if s, err := b.InterpretSchema(ctx, new(int32(40)), nil); err == nil {
+	if s, err := b.CheckSchemaRow(ctx, new(int32(40)), nil); err == nil {
 		t.Fatal("a schema without insert_job_compat must fail", s)
 	}
 }
@@ -464,5 +465,29 @@ func TestTrapDiscardsInstance(t *testing.T) {
 	b.pool <- in
 	if in == trapped {
 		t.Fatal("trapped instance reused")
+	}
+}
+
+// TestBuildTryInsert: the core's duplicate-safe SQL with the job's binds; a bad job is an *Error.
+func TestBuildTryInsert(t *testing.T) {
+	b := newTestBuilder(t)
+	ctx := context.Background()
+	job := Job{Kind: "try_build", Args: map[string]int{"a": 1}, Unique: &UniqueOpts{ByArgs: true}}
+	sql, args, err := b.BuildTryInsert(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Prepare(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sql != b.TryInsertSQL() || !reflect.DeepEqual(args, p.BindArgs()) {
+		t.Fatalf("BuildTryInsert = %q %v, want TryInsertSQL and %v", sql, args, p.BindArgs())
+	}
+	priority := int64(99)
+	_, _, err = b.BuildTryInsert(ctx, Job{Kind: "try_build", Priority: &priority})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != "priority_out_of_range" {
+		t.Fatalf("want priority_out_of_range, got %v", err)
 	}
 }

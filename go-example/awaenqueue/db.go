@@ -452,7 +452,7 @@ func (b *Builder) CheckSchema(ctx context.Context, db DB) (SchemaStatus, error) 
 	if err := db.QueryRow(ctx, b.schemaCheckSQL).Scan(&version, &args); err != nil {
 		return SchemaStatus{}, err
 	}
-	return b.InterpretSchema(ctx, version, args)
+	return b.CheckSchemaRow(ctx, version, args)
 }
 
 // CheckSchemaStd is CheckSchema through database/sql.
@@ -478,5 +478,5 @@ func (b *Builder) CheckSchemaStd(ctx context.Context, db StdDB) (SchemaStatus, e
 	if args.Valid {
 		a = &args.String
 	}
-	return b.InterpretSchema(ctx, v, a)
+	return b.CheckSchemaRow(ctx, v, a)
 }

@@ -1,4 +1,4 @@
-// Benchmark (not a test): prepareInsert calls/s on the job mix of bench/jobs.jsonl (prepare cases,
+// Benchmark (not a test): prepare calls/s on the job mix of bench/jobs.jsonl (prepare cases,
 // parsed by the conformance runner) through the public API, plus per-call glue cost with and
 // without the _debugLog hoisting patch. Prints `RESULT host=node ...` summary lines.
 //   node bench/bench.mjs                 API numbers
@@ -21,7 +21,7 @@ const METRIC = process.argv.includes('--metric') ? process.argv[process.argv.ind
 
 // cold start: process start (performance's time origin) to the first prepared job
 if (METRIC === 'cold-start') {
-  awa.prepareInsert({ kind: 'cold_start', args: { n: 1 } });
+  awa.prepare({ kind: 'cold_start', args: { n: 1 } });
   console.log(`RESULT host=node metric=cold-start value=${performance.now().toFixed(3)} unit=ms`);
   process.exit(0);
 }
@@ -126,12 +126,12 @@ if (METRIC !== undefined) {
 
 console.log(`awa-enqueue ${awa.CONTRACT_VERSION}, Node ${process.version}, ${process.arch}`);
 const results = {};
-results.prepareInsert = measure(`prepareInsert (${K}-job mix of bench/jobs.jsonl)`, (i) => awa.prepareInsert(JOB_MIX[i % K]));
-console.log(`RESULT host=node metric=prepare value=${Math.round(results.prepareInsert)} unit=calls/s`);
+results.prepare = measure(`prepare (${K}-job mix of bench/jobs.jsonl)`, (i) => awa.prepare(JOB_MIX[i % K]));
+console.log(`RESULT host=node metric=prepare value=${Math.round(results.prepare)} unit=calls/s`);
 results.buildInsert = measure(`buildInsert (${K}-job mix)`, (i) => awa.buildInsert(JOB_MIX[i % K]));
 const batch = Array.from({ length: 1000 }, (_, i) => JOB_MIX[i % K]);
-results.prepareInsertMany = measure('prepareInsertMany (1000 jobs) x1000 = jobs/s', () => awa.prepareInsertMany(batch), { seconds: 2 }) * 1000;
-console.log(`  -> prepareInsertMany: ${Math.round(results.prepareInsertMany).toLocaleString('en-US')} jobs/s`);
+results.prepareMany = measure('prepareMany (1000 jobs) x1000 = jobs/s', () => awa.prepareMany(batch), { seconds: 2 }) * 1000;
+console.log(`  -> prepareMany: ${Math.round(results.prepareMany).toLocaleString('en-US')} jobs/s`);
 results.uniqueKey = measure('uniqueKey(send_email, mailers, 33-byte JSON, bucket)', (i) =>
   awa.uniqueKey({ kind: 'send_email', queue: 'mailers', argsJson: '{"to":"someone@example.com","n":1}', periodBucket: i }));
 results.kindFromTypeName = measure('kindFromTypeName (glue overhead)', () => awa.kindFromTypeName('SendEmail'));

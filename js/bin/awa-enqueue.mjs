@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  AwaEnqueueError, prepareInsert, prepareInsertMany, buildInsert, buildInsertMany, tryInsertSql,
-  orderingKeyHash64, shardForOrderingKey, partitionFor, periodBucket, uniqueStatesBits, contractInfo,
+  AwaEnqueueError, prepare, prepareMany, buildInsert, buildInsertMany, tryInsertSql,
+  orderingKeyHash64, shardForOrderingKey, partitionForKey, periodBucket, uniqueStatesBits, contractInfo,
   enqueue, enqueueMany, tryEnqueue, checkSchema, CONTRACT_VERSION,
 } from '../index.js';
 
@@ -236,7 +236,7 @@ function explainJob(p, job, v) {
     out.orderingKeyHash64 = key == null ? null : String(orderingKeyHash64(key));
     out.shard = key == null ? null : shardForOrderingKey(key, intFlag(v.shards));
   }
-  if (v.partitions !== undefined) out.partition = key == null ? null : partitionFor(p.queue, intFlag(v.partitions), key);
+  if (v.partitions !== undefined) out.partition = key == null ? null : partitionForKey(p.queue, intFlag(v.partitions), key);
   return out;
 }
 
@@ -281,12 +281,12 @@ async function cmdExplain(argv) {
     throw new UsageError('--shards and --partitions need --ordering-key');
   }
   if (single) {
-    const p = prepareInsert(jobs[0]);
+    const p = prepare(jobs[0]);
     const out = { ...explainJob(p, jobs[0], v), sql: buildInsert(jobs[0]) };
     if (p.uniqueKey !== null) out.trySql = { text: tryInsertSql(), values: p.binds };
     print(out);
   } else {
-    const prepared = prepareInsertMany(jobs);
+    const prepared = prepareMany(jobs);
     const sql = buildInsertMany(jobs);
     const out = { jobs: prepared.map((p, i) => explainJob(p, jobs[i], v)), sql };
     if (unique !== undefined) out.trySql = { text: tryInsertSql(), values: prepared.map((p) => p.binds) };
@@ -301,8 +301,8 @@ async function cmdEnqueue(argv) {
   const { single, unique, jobs } = await jobInputs(v, 'enqueue');
   const perJob = unique !== undefined; // tryEnqueue for each job
   // validate everything before connecting
-  if (single) prepareInsert(jobs[0]);
-  else prepareInsertMany(jobs);
+  if (single) prepare(jobs[0]);
+  else prepareMany(jobs);
   const client = await connect(v, 'enqueue');
   try {
     if (single && !perJob) print(rowLine(await enqueue(client, jobs[0])));

@@ -11,8 +11,8 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
-  AwaEnqueueError, prepareInsert, prepareInsertMany, uniqueKey, orderingKeyHash64, shardForOrderingKey,
-  kindFromTypeName, canonicalJson, partitionFor, uniqueStatesBits, uniqueStatesMask, tryEnqueue, enqueueMany,
+  AwaEnqueueError, prepare, prepareMany, uniqueKey, orderingKeyHash64, shardForOrderingKey,
+  kindFromTypeName, canonicalJson, partitionForKey, uniqueStatesBits, uniqueStatesMask, tryEnqueue, enqueueMany,
 } from '../index.js';
 
 // ---- strict JSON (serde_json's rules) ----
@@ -366,7 +366,7 @@ function parseCase(c) {
   switch (op) {
     case 'prepare': {
       const job = parseJob(c.get('job') ?? null);
-      return { job, run: () => preparedJson(prepareInsert(job)) };
+      return { job, run: () => preparedJson(prepare(job)) };
     }
     case 'prepare_many': {
       const items = c.get('jobs');
@@ -379,7 +379,7 @@ function parseCase(c) {
           throw bad(e.field === '' ? `jobs[${i}]` : `jobs[${i}].${e.field}`, e.message);
         }
       });
-      return { jobs, run: () => ({ jobs: prepareInsertMany(jobs).map(preparedJson) }) };
+      return { jobs, run: () => ({ jobs: prepareMany(jobs).map(preparedJson) }) };
     }
     case 'unique_key': {
       const kind = reqStr(c, 'kind');
@@ -410,7 +410,7 @@ function parseCase(c) {
       const logical = reqStr(c, 'logical_queue');
       const partitions = Number(reqInt(c, 'partitions', 'u32'));
       const key = reqHex(c, 'key_hex');
-      return { run: () => partitionFor(logical, partitions, key) };
+      return { run: () => partitionForKey(logical, partitions, key) };
     }
     case 'unique_states': {
       const hasMask = c.has('mask');

@@ -2,7 +2,7 @@
 // pass its `sql`, or the `sql` of `sql.begin`, where this passes `client`).
 //   DATABASE_URL=postgres://... node examples/enqueue.mjs
 import pg from 'pg';
-import { checkSchema, enqueue, enqueueMany, tryEnqueue, partitionFor, periodBucket } from 'awa-enqueue';
+import { checkSchema, enqueue, enqueueMany, tryEnqueue, partitionForKey, periodBucket } from 'awa-enqueue';
 
 const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await client.connect();
@@ -31,7 +31,7 @@ try {
     unique: { byPeriod: periodBucket(new Date(), 24 * 3600) },
   });
   // ordering key: jobs of one customer land on the same enqueue shard / partition
-  const route = partitionFor('orders', 4, 'customer-42');
+  const route = partitionForKey('orders', 4, 'customer-42');
   const orders = await enqueueMany(client, [1, 2, 3].map((n) => ({
     kind: 'sync_order', queue: route.queue, orderingKey: 'customer-42', args: { customer: 42, order: n },
   })));

@@ -44,6 +44,7 @@ __export(index_exports, {
   EnqueuePartsError: () => EnqueuePartsError,
   buildInsert: () => buildInsert,
   buildInsertMany: () => buildInsertMany,
+  buildTryInsert: () => buildTryInsert,
   canonicalJson: () => canonicalJson,
   checkSchema: () => checkSchema,
   checkSchemaRow: () => checkSchemaRow,
@@ -59,10 +60,13 @@ __export(index_exports, {
   kindFromTypeName: () => kindFromTypeName,
   orderingKeyHash64: () => orderingKeyHash64,
   partitionFor: () => partitionFor,
+  partitionForKey: () => partitionForKey,
   partitionHash64: () => partitionHash64,
   periodBucket: () => periodBucket,
+  prepare: () => prepare,
   prepareInsert: () => prepareInsert,
   prepareInsertMany: () => prepareInsertMany,
+  prepareMany: () => prepareMany,
   schemaCheckSql: () => schemaCheckSql,
   shardForOrderingKey: () => shardForOrderingKey,
   tryEnqueue: () => tryEnqueue,
@@ -148,7 +152,7 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
   }
   const TEXT_DECODER_UTF8 = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
   const TEXT_ENCODER_UTF8 = new TextEncoder();
-  function _utf8AllocateAndEncode(s, realloc, memory) {
+  function _utf8AllocateAndEncode(s, realloc, memory2) {
     if (typeof s !== "string") {
       throw new TypeError("expected a string, received [" + typeof s + "]");
     }
@@ -174,7 +178,7 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
     const ptr = realloc(0, 0, 1, len);
     const { read, written } = TEXT_ENCODER_UTF8.encodeInto(
       s,
-      new Uint8Array(memory.buffer, ptr, len)
+      new Uint8Array(memory2.buffer, ptr, len)
     );
     if (read !== s.length || written !== len) {
       throw new Error("failed to encode whole string");
@@ -1345,15 +1349,15 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
         }
       }
       const callMetadata = this.getCallMetadata();
-      const memory = callMetadata.memory ?? __privateGet(this, _parentTask)?.getReturnMemory() ?? lookupMemoriesForComponent({ componentIdx: __privateGet(this, _parentTask)?.componentIdx() })[0];
+      const memory2 = callMetadata.memory ?? __privateGet(this, _parentTask)?.getReturnMemory() ?? lookupMemoriesForComponent({ componentIdx: __privateGet(this, _parentTask)?.componentIdx() })[0];
       const returned = __privateGet(this, _state) === _AsyncSubtask.State.RETURNED;
-      if (returned && callMetadata && !callMetadata.returnFn && (this.isAsync || callMetadata.funcTypeIsAsync) && callMetadata.resultPtr && memory) {
+      if (returned && callMetadata && !callMetadata.returnFn && (this.isAsync || callMetadata.funcTypeIsAsync) && callMetadata.resultPtr && memory2) {
         const { resultPtr, realloc } = callMetadata;
         const lowers = callMetadata.lowers;
         if (lowers && lowers.length > 0) {
           lowers[0]({
             componentIdx: __privateGet(this, _componentIdx3),
-            memory,
+            memory: memory2,
             realloc,
             vals: [subtaskValue],
             storagePtr: resultPtr,
@@ -3586,7 +3590,7 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
       });
     }
     let core069PartitionForKey;
-    function partitionForKey(arg0, arg1, arg2) {
+    function partitionForKey2(arg0, arg1, arg2) {
       const hostProvided = false;
       getOrCreateAsyncState(0).throwIfTrapped();
       const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
@@ -3811,7 +3815,7 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
       });
     }
     let core069Prepare;
-    function prepare(arg0) {
+    function prepare2(arg0) {
       const hostProvided = false;
       getOrCreateAsyncState(0).throwIfTrapped();
       const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
@@ -4255,7 +4259,7 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
       });
     }
     let core069PrepareMany;
-    function prepareMany(arg0) {
+    function prepareMany2(arg0) {
       const hostProvided = false;
       getOrCreateAsyncState(0).throwIfTrapped();
       const [task, _wasm_call_currentTaskID] = createNewCurrentTask({
@@ -6416,11 +6420,11 @@ function instantiate(getCoreModule, imports, instantiateCore = (module2, importO
       insertSql: insertSql2,
       kindFromTypeName: kindFromTypeName2,
       orderingKeyHash64: orderingKeyHash642,
-      partitionForKey,
+      partitionForKey: partitionForKey2,
       partitionHash64: partitionHash642,
       periodBucket: periodBucket2,
-      prepare,
-      prepareMany,
+      prepare: prepare2,
+      prepareMany: prepareMany2,
       schemaCheckSql: schemaCheckSql2,
       shardForOrderingKey: shardForOrderingKey2,
       storageEngineSql,
@@ -6510,6 +6514,7 @@ function useModule(source) {
 }
 var current = null;
 var instances = 0;
+var memory = null;
 var trapNext = false;
 function load() {
   const trapping = trapNext;
@@ -6519,6 +6524,7 @@ function load() {
   try {
     api = instantiate(() => wasmModule, {}, (module2, imports) => {
       const instance = new WebAssembly.Instance(module2, imports);
+      memory = instance.exports.memory;
       if (!trapping) return instance;
       const exports = { ...instance.exports };
       const name = "awa:enqueue/core@0.6.9#kind-from-type-name";
@@ -6767,12 +6773,14 @@ function fromPrepared(p) {
     binds: p.binds.map(orNull)
   };
 }
-function prepareInsert(job) {
+function prepare(job) {
   return fromPrepared(call("prepare", toCoreJob(job)));
 }
-function prepareInsertMany(jobs) {
+function prepareMany(jobs) {
   return call("prepareMany", toCoreJobs(jobs)).map(fromPrepared);
 }
+var prepareInsert = prepare;
+var prepareInsertMany = prepareMany;
 var sqlTexts;
 function sql() {
   return sqlTexts ?? (sqlTexts = {
@@ -6791,6 +6799,9 @@ function insertManyBinds(jobs) {
 }
 function buildInsert(job) {
   return { text: insertSql(), values: prepareInsert(job).binds };
+}
+function buildTryInsert(job) {
+  return { text: tryInsertSql(), values: prepare(job).binds };
 }
 function buildInsertMany(jobs) {
   return { text: insertManySql(), values: insertManyBinds(jobs) };
@@ -6836,13 +6847,14 @@ function shardForOrderingKey(key, shards) {
 function partitionHash64(key) {
   return call("partitionHash64", bytes(key, "key"));
 }
-function partitionFor(logicalQueue, partitions, key) {
+function partitionForKey(logicalQueue, partitions, key) {
   const queue = text(logicalQueue, "queue");
   const count = integer(partitions);
   if (count === void 0) throw invalid("partitions", `partitions must be an integer, got ${describe(partitions)}`);
   const p = call("partitionForKey", queue, Number(clamp(count, 0n, U32_MAX)), bytes(key, "key"));
   return { index: p.index, queue: p.queue };
 }
+var partitionFor = partitionForKey;
 function kindFromTypeName(name) {
   return call("kindFromTypeName", text(name, "name"));
 }

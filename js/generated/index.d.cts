@@ -160,7 +160,11 @@ export function useTraceContext(api: { propagation: { inject(context: unknown, c
 /** A `WebAssembly.Module`, or the bytes of the core module (typed without the DOM/Node lib). */
 export type CoreModuleSource = ArrayBuffer | ArrayBufferView | object;
 
+export function prepare(job: Job): PreparedInsert;
+export function prepareMany(jobs: Job[]): PreparedInsert[];
+/** @deprecated `prepare`, the name every awa-enqueue host uses. */
 export function prepareInsert(job: Job): PreparedInsert;
+/** @deprecated `prepareMany`, the name every awa-enqueue host uses. */
 export function prepareInsertMany(jobs: Job[]): PreparedInsert[];
 export function insertSql(): string;
 export function tryInsertSql(): string;
@@ -169,6 +173,8 @@ export function insertManySql(): string;
 /** The 13 text binds of insertManySql() for any number of jobs. */
 export function insertManyBinds(jobs: Job[]): string[];
 export function buildInsert(job: Job): InsertQuery;
+/** The duplicate-safe insert for one job (tryInsertSql and its binds). */
+export function buildTryInsert(job: Job): InsertQuery;
 export function buildInsertMany(jobs: Job[]): InsertQuery;
 
 export function canonicalJson(json: string): string;
@@ -186,6 +192,8 @@ export function periodBucket(at: Date | bigint | number, periodSeconds: bigint |
 export function orderingKeyHash64(key: string | Uint8Array): bigint;
 export function shardForOrderingKey(key: string | Uint8Array, shards: number): number;
 export function partitionHash64(key: string | Uint8Array): bigint;
+export function partitionForKey(logicalQueue: string, partitions: number | bigint, key: string | Uint8Array): Partition;
+/** @deprecated `partitionForKey`, the name every awa-enqueue host uses. */
 export function partitionFor(logicalQueue: string, partitions: number | bigint, key: string | Uint8Array): Partition;
 export function kindFromTypeName(name: string): string;
 

@@ -49,8 +49,8 @@ test('JS numbers: JSON.stringify spelling changes the key, argsJson does not', (
   assert.equal(hex(awa.uniqueKey({ kind: 'k', argsJson: floats })), 'f37af1efd5205acf2ffd52daff52439e');
   assert.equal(awa.canonicalJson(floats), floats.replace('1e21', '1e+21'));
   // integers above 2^53 are already rounded by JS before the core sees them
-  assert.equal(awa.prepareInsert({ kind: 'k', args: { id: 2 ** 53 + 1 } }).argsJson, '{"id":9007199254740992}');
-  assert.equal(awa.prepareInsert({ kind: 'k', argsJson: '{"id":9007199254740993}' }).argsJson, '{"id":9007199254740993}');
+  assert.equal(awa.prepare({ kind: 'k', args: { id: 2 ** 53 + 1 } }).argsJson, '{"id":9007199254740992}');
+  assert.equal(awa.prepare({ kind: 'k', argsJson: '{"id":9007199254740993}' }).argsJson, '{"id":9007199254740993}');
 });
 
 test('unique states, ordering hash, shards, partitions and kinds match awa-model', () => {
@@ -72,31 +72,31 @@ test('unique states, ordering hash, shards, partitions and kinds match awa-model
     assert.equal(awa.orderingKeyHash64(key), h);
     assert.deepEqual([1, 2, 8, 16, 64].map((n) => awa.shardForOrderingKey(key, n)), shards);
     assert.equal(awa.partitionHash64(key), ph);
-    assert.deepEqual([4, 8].map((n) => awa.partitionFor('q', n, key).index), parts);
+    assert.deepEqual([4, 8].map((n) => awa.partitionForKey('q', n, key).index), parts);
   }
-  assert.deepEqual(awa.partitionFor('orders', 4, 'customer-42'), { index: 3, queue: 'orders__p3' });
-  assert.deepEqual(awa.partitionFor('orders', 4, 'order-7'), { index: 0, queue: 'orders' });
+  assert.deepEqual(awa.partitionForKey('orders', 4, 'customer-42'), { index: 3, queue: 'orders__p3' });
+  assert.deepEqual(awa.partitionForKey('orders', 4, 'order-7'), { index: 0, queue: 'orders' });
   const kinds = [['SendEmail', 'send_email'], ['SMTPEmail', 'smtp_email'], ['OAuthRefresh', 'o_auth_refresh'],
     ['HTMLToPDF', 'html_to_pdf'], ['Job2FA', 'job2_fa'], ['getHTTPResponseCode', 'get_http_response_code'],
     ['ÉcoleJob', 'école_job'], ['Send_Email', 'send_email'], ['XMLHttpRequest', 'xml_http_request']];
   for (const [name, kind] of kinds) assert.equal(awa.kindFromTypeName(name), kind);
 });
 
-test('prepareInsert: Awa defaults and derived values from the core, binds as text', () => {
-  const p = awa.prepareInsert({ kind: 'k', args: { b: 1, a: 2 } });
+test('prepare: Awa defaults and derived values from the core, binds as text', () => {
+  const p = awa.prepare({ kind: 'k', args: { b: 1, a: 2 } });
   assert.deepEqual(p, {
     kind: 'k', queue: 'default', argsJson: '{"a":2,"b":1}', state: 'available', priority: 2, maxAttempts: 25,
     runAt: null, metadataJson: '{}', tags: [], uniqueKey: null, uniqueStates: null, orderingKey: null,
     binds: ['k', 'default', '{"a":2,"b":1}', 'available', '2', '25', null, '{}', '{}', null, null, null],
   });
-  const s = awa.prepareInsert({ kind: 'k', runAt: new Date('2000-01-01T00:00:00Z'), unique: true, orderingKey: 'key' });
+  const s = awa.prepare({ kind: 'k', runAt: new Date('2000-01-01T00:00:00Z'), unique: true, orderingKey: 'key' });
   assert.equal(s.state, 'scheduled');
   assert.equal(s.runAt, '2000-01-01T00:00:00Z');
   assert.equal(s.uniqueStates, '11111000');
   assert.equal(hex(s.uniqueKey), hex(awa.uniqueKey({ kind: 'k', argsJson: '{}' })));
   assert.equal(hex(s.orderingKey), '6b6579');
   assert.deepEqual(s.binds.slice(9), [`\\x${hex(s.uniqueKey)}`, '11111000', '\\x6b6579']);
-  const q = awa.prepareInsert({ kind: 'k', queue: 'q', unique: { byQueue: true, byArgs: false, byPeriod: 5n, states: 2 } });
+  const q = awa.prepare({ kind: 'k', queue: 'q', unique: { byQueue: true, byArgs: false, byPeriod: 5n, states: 2 } });
   assert.equal(q.uniqueStates, '01000000');
   assert.equal(hex(q.uniqueKey), hex(awa.uniqueKey({ kind: 'k', queue: 'q', periodBucket: 5 })));
   assert.equal(awa.periodBucket(new Date(1_000_000_000_999), 3600), 277777n);
@@ -107,26 +107,26 @@ test('prepareInsert: Awa defaults and derived values from the core, binds as tex
 });
 
 test('unique options: absent ones take Awa defaults in the core; states as a mask or names', () => {
-  const shortest = awa.prepareInsert({ kind: 'k', args: { a: 1 }, unique: { byArgs: true } });
+  const shortest = awa.prepare({ kind: 'k', args: { a: 1 }, unique: { byArgs: true } });
   assert.equal(shortest.uniqueStates, '11111000');
   for (const same of [true, {}, { byArgs: true, byQueue: false, byPeriod: null, states: null }, { states: 31 },
     { states: ['scheduled', 'available', 'running', 'completed', 'retryable'] }]) {
-    const p = awa.prepareInsert({ kind: 'k', args: { a: 1 }, unique: same });
+    const p = awa.prepare({ kind: 'k', args: { a: 1 }, unique: same });
     assert.deepEqual([hex(p.uniqueKey), p.uniqueStates], [hex(shortest.uniqueKey), '11111000'], JSON.stringify(same));
   }
-  assert.equal(awa.prepareInsert({ kind: 'k', unique: { states: ['running', 'waiting_external'] } }).uniqueStates, '00100001');
-  assert.equal(awa.prepareInsert({ kind: 'k', unique: { states: 0 } }).uniqueStates, '00000000');
-  assert.equal(awa.prepareInsert({ kind: 'k', unique: { states: 255n } }).uniqueStates, '11111111');
-  for (const off of [undefined, null, false]) assert.equal(awa.prepareInsert({ kind: 'k', unique: off }).uniqueKey, null);
+  assert.equal(awa.prepare({ kind: 'k', unique: { states: ['running', 'waiting_external'] } }).uniqueStates, '00100001');
+  assert.equal(awa.prepare({ kind: 'k', unique: { states: 0 } }).uniqueStates, '00000000');
+  assert.equal(awa.prepare({ kind: 'k', unique: { states: 255n } }).uniqueStates, '11111111');
+  for (const off of [undefined, null, false]) assert.equal(awa.prepare({ kind: 'k', unique: off }).uniqueKey, null);
 });
 
 test('runAt: a Date is an instant, a string is RFC 3339 text; both end at the core', () => {
-  const at = (runAt) => awa.prepareInsert({ kind: 'k', runAt }).runAt;
+  const at = (runAt) => awa.prepare({ kind: 'k', runAt }).runAt;
   assert.equal(at(new Date('2026-11-28T00:00:00.123Z')), '2026-11-28T00:00:00.123Z');
   assert.equal(at(new Date(-1)), '1969-12-31T23:59:59.999Z');
   assert.equal(at('2026-11-28T01:02:03.123456789+13:00'), '2026-11-27T12:02:03.123456Z');
   assert.equal(at('1999-12-31T23:59:59.9999999Z'), '2000-01-01T00:00:00Z');
-  assert.equal(awa.prepareInsert({ kind: 'k', runAt: new Date(0) }).binds[6], '1970-01-01T00:00:00Z');
+  assert.equal(awa.prepare({ kind: 'k', runAt: new Date(0) }).binds[6], '1970-01-01T00:00:00Z');
   throwsAwa(() => at('tomorrow'), 'invalid_run_at', 'runAt', 'run_at');
   throwsAwa(() => at(new Date(8.64e15)), 'invalid_run_at', 'runAt', 'run_at'); // year 275760: the core's range
   throwsAwa(() => at(new Date(NaN)), 'invalid_argument', 'runAt', 'run_at');
@@ -139,7 +139,7 @@ test('buildInsert / buildInsertMany: SQL text and every bind from the core, all 
   assert.deepEqual(Object.keys(one), ['text', 'values']);
   assert.equal(one.text, awa.insertSql());
   assert.match(one.text, /awa\.insert_job_compat\(\$1::text, .*\$12::text::bytea\)/);
-  assert.deepEqual(one.values, awa.prepareInsert(job).binds);
+  assert.deepEqual(one.values, awa.prepare(job).binds);
   assert.deepEqual(one.values.slice(0, 9), ['k', 'default', '{}', 'available', '2', '25', null, '{}', '{"a","b\\"c"}']);
   assert.ok(one.values.every((v) => v === null || typeof v === 'string'));
   const jobs = Array.from({ length: 6000 }, (_, i) => ({ kind: `k${i % 3}`, priority: 1 + (i % 4) }));
@@ -172,26 +172,26 @@ function throwsAwa(fn, code, field, contractField = field) {
 }
 
 test('core errors: stable code, JS field from the core (camel), contract field kept', () => {
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', priority: 5 }), 'priority_out_of_range', 'priority');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', maxAttempts: 0 }), 'max_attempts_out_of_range', 'maxAttempts', 'max_attempts');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', argsJson: '{"a":' }), 'invalid_json', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', metadataJson: '[1,' }), 'invalid_json', 'metadata');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', args: { s: 'a\u0000b' } }), 'null_byte', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', queue: 'q'.repeat(60) }), 'queue_channel_too_long', 'queue');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k'.repeat(201) }), 'kind_too_long', 'kind');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', tags: Array(21).fill('t') }), 'too_many_tags', 'tags');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', tags: ['a', 'b\u0000'] }), 'null_byte', 'tags[1]');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { states: ['done'] } }), 'unknown_state', 'unique.states');
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'b', priority: 9 }]), 'priority_out_of_range', 'jobs[1].priority');
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'b', maxAttempts: 2000 }]), 'max_attempts_out_of_range',
+  throwsAwa(() => awa.prepare({ kind: 'k', priority: 5 }), 'priority_out_of_range', 'priority');
+  throwsAwa(() => awa.prepare({ kind: 'k', maxAttempts: 0 }), 'max_attempts_out_of_range', 'maxAttempts', 'max_attempts');
+  throwsAwa(() => awa.prepare({ kind: 'k', argsJson: '{"a":' }), 'invalid_json', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', metadataJson: '[1,' }), 'invalid_json', 'metadata');
+  throwsAwa(() => awa.prepare({ kind: 'k', args: { s: 'a\u0000b' } }), 'null_byte', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', queue: 'q'.repeat(60) }), 'queue_channel_too_long', 'queue');
+  throwsAwa(() => awa.prepare({ kind: 'k'.repeat(201) }), 'kind_too_long', 'kind');
+  throwsAwa(() => awa.prepare({ kind: 'k', tags: Array(21).fill('t') }), 'too_many_tags', 'tags');
+  throwsAwa(() => awa.prepare({ kind: 'k', tags: ['a', 'b\u0000'] }), 'null_byte', 'tags[1]');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { states: ['done'] } }), 'unknown_state', 'unique.states');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, { kind: 'b', priority: 9 }]), 'priority_out_of_range', 'jobs[1].priority');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, { kind: 'b', maxAttempts: 2000 }]), 'max_attempts_out_of_range',
     'jobs[1].maxAttempts', 'jobs[1].max_attempts');
   throwsAwa(() => awa.insertManyBinds([{ kind: 'a' }, { kind: 'b', unique: { states: ['x'] } }]), 'unknown_state', 'jobs[1].unique.states');
   throwsAwa(() => awa.buildInsertMany([]), 'empty_batch', 'jobs');
-  throwsAwa(() => awa.prepareInsertMany([]), 'empty_batch', 'jobs');
+  throwsAwa(() => awa.prepareMany([]), 'empty_batch', 'jobs');
   throwsAwa(() => awa.canonicalJson('{'), 'invalid_json', 'json');
   throwsAwa(() => awa.periodBucket(0, 0), 'invalid_period', 'periodSeconds', 'period_seconds');
-  throwsAwa(() => awa.partitionFor('', 4, 'k'), 'empty_queue_name', 'queue');
-  throwsAwa(() => awa.partitionFor('q', 0, 'k'), 'invalid_partitions', 'partitions');
+  throwsAwa(() => awa.partitionForKey('', 4, 'k'), 'empty_queue_name', 'queue');
+  throwsAwa(() => awa.partitionForKey('q', 0, 'k'), 'invalid_partitions', 'partitions');
   throwsAwa(() => awa.checkSchemaRow(null, null), 'schema_missing', 'schemaVersion', 'schema_version');
   throwsAwa(() => awa.checkSchemaRow(39, null), 'schema_too_old', 'schemaVersion', 'schema_version');
   throwsAwa(() => awa.checkSchemaRow(40, null), 'function_missing', 'insert_job_compat');
@@ -200,47 +200,47 @@ test('core errors: stable code, JS field from the core (camel), contract field k
 
 test('integers beyond 64 bits reach the core saturated where it range-checks them', () => {
   for (const p of [9, 1e20, -1e20, 2n ** 70n, -(2n ** 70n), -Number.MAX_VALUE, 2 ** 63]) {
-    throwsAwa(() => awa.prepareInsert({ kind: 'k', priority: p }), 'priority_out_of_range', 'priority');
+    throwsAwa(() => awa.prepare({ kind: 'k', priority: p }), 'priority_out_of_range', 'priority');
   }
   for (const m of [1001, 1e20, -1e20, 2n ** 70n, Number.MAX_VALUE, -(2 ** 63)]) {
-    throwsAwa(() => awa.prepareInsert({ kind: 'k', maxAttempts: m }), 'max_attempts_out_of_range', 'maxAttempts', 'max_attempts');
+    throwsAwa(() => awa.prepare({ kind: 'k', maxAttempts: m }), 'max_attempts_out_of_range', 'maxAttempts', 'max_attempts');
   }
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'b', priority: 1e20 }]), 'priority_out_of_range', 'jobs[1].priority');
-  assert.equal(awa.prepareInsert({ kind: 'k', priority: 4n, maxAttempts: 1000n }).binds[4], '4');
-  throwsAwa(() => awa.partitionFor('q', 2 ** 40, 'k'), 'invalid_partitions', 'partitions');
-  throwsAwa(() => awa.partitionFor('q', -1, 'k'), 'invalid_partitions', 'partitions');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, { kind: 'b', priority: 1e20 }]), 'priority_out_of_range', 'jobs[1].priority');
+  assert.equal(awa.prepare({ kind: 'k', priority: 4n, maxAttempts: 1000n }).binds[4], '4');
+  throwsAwa(() => awa.partitionForKey('q', 2 ** 40, 'k'), 'invalid_partitions', 'partitions');
+  throwsAwa(() => awa.partitionForKey('q', -1, 'k'), 'invalid_partitions', 'partitions');
 });
 
 test('host errors: invalid_argument for what the WIT cannot carry, JS field, batch prefix from the core', () => {
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', priority: 1.5 }), 'invalid_argument', 'priority');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', priority: NaN }), 'invalid_argument', 'priority');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', maxAttempts: Infinity }), 'invalid_argument', 'maxAttempts', 'max_attempts');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', priority: '2' }), 'invalid_argument', 'priority');
-  throwsAwa(() => awa.prepareInsert({ kind: 42 }), 'invalid_argument', 'kind');
-  throwsAwa(() => awa.prepareInsert({}), 'invalid_argument', 'kind');
-  throwsAwa(() => awa.prepareInsert(null), 'invalid_argument', '');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', queue: 7 }), 'invalid_argument', 'queue');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', args: {}, argsJson: '{}' }), 'invalid_argument', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', args: { n: 1n } }), 'invalid_argument', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', args: () => 1 }), 'invalid_argument', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', metadata: Symbol('x') }), 'invalid_argument', 'metadata');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', tags: 'x' }), 'invalid_argument', 'tags');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', tags: ['a', 2] }), 'invalid_argument', 'tags[1]');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: 'yes' }), 'invalid_argument', 'unique');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { byQueue: 1 } }), 'invalid_argument', 'unique.byQueue', 'unique.by_queue');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { byArgs: 'no' } }), 'invalid_argument', 'unique.byArgs', 'unique.by_args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { byPeriod: 2n ** 63n } }), 'invalid_argument', 'unique.byPeriod', 'unique.by_period');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { byPeriod: 1.5 } }), 'invalid_argument', 'unique.byPeriod', 'unique.by_period');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { states: 256 } }), 'invalid_argument', 'unique.states');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { states: -1 } }), 'invalid_argument', 'unique.states');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { states: ['running', 3] } }), 'invalid_argument', 'unique.states[1]');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', orderingKey: 7 }), 'invalid_argument', 'orderingKey', 'ordering_key');
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'b', tags: 'x' }]), 'invalid_argument', 'jobs[1].tags');
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'b', unique: { byPeriod: 0.5 } }]), 'invalid_argument',
+  throwsAwa(() => awa.prepare({ kind: 'k', priority: 1.5 }), 'invalid_argument', 'priority');
+  throwsAwa(() => awa.prepare({ kind: 'k', priority: NaN }), 'invalid_argument', 'priority');
+  throwsAwa(() => awa.prepare({ kind: 'k', maxAttempts: Infinity }), 'invalid_argument', 'maxAttempts', 'max_attempts');
+  throwsAwa(() => awa.prepare({ kind: 'k', priority: '2' }), 'invalid_argument', 'priority');
+  throwsAwa(() => awa.prepare({ kind: 42 }), 'invalid_argument', 'kind');
+  throwsAwa(() => awa.prepare({}), 'invalid_argument', 'kind');
+  throwsAwa(() => awa.prepare(null), 'invalid_argument', '');
+  throwsAwa(() => awa.prepare({ kind: 'k', queue: 7 }), 'invalid_argument', 'queue');
+  throwsAwa(() => awa.prepare({ kind: 'k', args: {}, argsJson: '{}' }), 'invalid_argument', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', args: { n: 1n } }), 'invalid_argument', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', args: () => 1 }), 'invalid_argument', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', metadata: Symbol('x') }), 'invalid_argument', 'metadata');
+  throwsAwa(() => awa.prepare({ kind: 'k', tags: 'x' }), 'invalid_argument', 'tags');
+  throwsAwa(() => awa.prepare({ kind: 'k', tags: ['a', 2] }), 'invalid_argument', 'tags[1]');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: 'yes' }), 'invalid_argument', 'unique');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { byQueue: 1 } }), 'invalid_argument', 'unique.byQueue', 'unique.by_queue');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { byArgs: 'no' } }), 'invalid_argument', 'unique.byArgs', 'unique.by_args');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { byPeriod: 2n ** 63n } }), 'invalid_argument', 'unique.byPeriod', 'unique.by_period');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { byPeriod: 1.5 } }), 'invalid_argument', 'unique.byPeriod', 'unique.by_period');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { states: 256 } }), 'invalid_argument', 'unique.states');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { states: -1 } }), 'invalid_argument', 'unique.states');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { states: ['running', 3] } }), 'invalid_argument', 'unique.states[1]');
+  throwsAwa(() => awa.prepare({ kind: 'k', orderingKey: 7 }), 'invalid_argument', 'orderingKey', 'ordering_key');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, { kind: 'b', tags: 'x' }]), 'invalid_argument', 'jobs[1].tags');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, { kind: 'b', unique: { byPeriod: 0.5 } }]), 'invalid_argument',
     'jobs[1].unique.byPeriod', 'jobs[1].unique.by_period');
   throwsAwa(() => awa.insertManyBinds([{ kind: 'a' }, { kind: 'b', runAt: {} }]), 'invalid_argument', 'jobs[1].runAt', 'jobs[1].run_at');
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, 'b']), 'invalid_argument', 'jobs[1]');
-  throwsAwa(() => awa.prepareInsertMany('a'), 'invalid_argument', 'jobs');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, 'b']), 'invalid_argument', 'jobs[1]');
+  throwsAwa(() => awa.prepareMany('a'), 'invalid_argument', 'jobs');
   throwsAwa(() => awa.shardForOrderingKey('k', 40000), 'invalid_argument', 'shards');
   throwsAwa(() => awa.shardForOrderingKey('k', 1.5), 'invalid_argument', 'shards');
   throwsAwa(() => awa.periodBucket(2n ** 64n, 60), 'invalid_argument', 'epochSeconds', 'epoch_seconds');
@@ -253,37 +253,37 @@ test('host errors: invalid_argument for what the WIT cannot carry, JS field, bat
 
 test('a lone UTF-16 surrogate is refused (invalid_argument), never replaced', () => {
   const lone = 'a\ud800b';
-  throwsAwa(() => awa.prepareInsert({ kind: lone }), 'invalid_argument', 'kind');
-  throwsAwa(() => awa.prepareInsert({ kind: '\udc00' }), 'invalid_argument', 'kind');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', argsJson: `{"s":"${lone}"}` }), 'invalid_argument', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', metadataJson: `"${lone}"` }), 'invalid_argument', 'metadata');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', queue: lone }), 'invalid_argument', 'queue');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', runAt: lone }), 'invalid_argument', 'runAt', 'run_at');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', tags: ['ok', lone] }), 'invalid_argument', 'tags[1]');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', orderingKey: lone }), 'invalid_argument', 'orderingKey', 'ordering_key');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', unique: { states: [lone] } }), 'invalid_argument', 'unique.states[0]');
-  throwsAwa(() => awa.prepareInsertMany([{ kind: 'a' }, { kind: 'k', argsJson: `"${lone}"` }]), 'invalid_argument', 'jobs[1].args');
+  throwsAwa(() => awa.prepare({ kind: lone }), 'invalid_argument', 'kind');
+  throwsAwa(() => awa.prepare({ kind: '\udc00' }), 'invalid_argument', 'kind');
+  throwsAwa(() => awa.prepare({ kind: 'k', argsJson: `{"s":"${lone}"}` }), 'invalid_argument', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', metadataJson: `"${lone}"` }), 'invalid_argument', 'metadata');
+  throwsAwa(() => awa.prepare({ kind: 'k', queue: lone }), 'invalid_argument', 'queue');
+  throwsAwa(() => awa.prepare({ kind: 'k', runAt: lone }), 'invalid_argument', 'runAt', 'run_at');
+  throwsAwa(() => awa.prepare({ kind: 'k', tags: ['ok', lone] }), 'invalid_argument', 'tags[1]');
+  throwsAwa(() => awa.prepare({ kind: 'k', orderingKey: lone }), 'invalid_argument', 'orderingKey', 'ordering_key');
+  throwsAwa(() => awa.prepare({ kind: 'k', unique: { states: [lone] } }), 'invalid_argument', 'unique.states[0]');
+  throwsAwa(() => awa.prepareMany([{ kind: 'a' }, { kind: 'k', argsJson: `"${lone}"` }]), 'invalid_argument', 'jobs[1].args');
   throwsAwa(() => awa.uniqueKey({ kind: 'k', argsJson: `"${lone}"` }), 'invalid_argument', 'args');
   throwsAwa(() => awa.canonicalJson(`"${lone}"`), 'invalid_argument', 'json');
   throwsAwa(() => awa.uniqueStatesMask([lone]), 'invalid_argument', 'unique.states[0]');
-  throwsAwa(() => awa.partitionFor(lone, 4, 'k'), 'invalid_argument', 'queue');
-  throwsAwa(() => awa.partitionFor('q', 4, lone), 'invalid_argument', 'key');
+  throwsAwa(() => awa.partitionForKey(lone, 4, 'k'), 'invalid_argument', 'queue');
+  throwsAwa(() => awa.partitionForKey('q', 4, lone), 'invalid_argument', 'key');
   throwsAwa(() => awa.kindFromTypeName(lone), 'invalid_argument', 'name');
   throwsAwa(() => awa.orderingKeyHash64(lone), 'invalid_argument', 'key');
   // a JSON escape of a lone surrogate is JSON text the core refuses itself; a pair is fine
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', argsJson: '"\\ud800"' }), 'invalid_json', 'args');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', args: { s: lone } }), 'invalid_json', 'args'); // JSON.stringify escapes it
-  assert.equal(awa.prepareInsert({ kind: 'k\ud83c\udf89', argsJson: '"\ud83c\udf89"' }).argsJson, '"🎉"');
+  throwsAwa(() => awa.prepare({ kind: 'k', argsJson: '"\\ud800"' }), 'invalid_json', 'args');
+  throwsAwa(() => awa.prepare({ kind: 'k', args: { s: lone } }), 'invalid_json', 'args'); // JSON.stringify escapes it
+  assert.equal(awa.prepare({ kind: 'k\ud83c\udf89', argsJson: '"\ud83c\udf89"' }).argsJson, '"🎉"');
 });
 
 test('strings come back from the core exactly: a BOM anywhere survives', () => {
   for (const s of ['\ufeff', '\ufeffk', 'k\ufeff', 'a\ufeffb', '\ufeff\ufeff']) {
-    const p = awa.prepareInsert({ kind: s, queue: s, tags: [s, `t${s}`], argsJson: JSON.stringify(s), metadata: { [s]: s } });
+    const p = awa.prepare({ kind: s, queue: s, tags: [s, `t${s}`], argsJson: JSON.stringify(s), metadata: { [s]: s } });
     assert.deepEqual([p.kind, p.queue, p.tags, JSON.parse(p.argsJson), JSON.parse(p.metadataJson)],
       [s, s, [s, `t${s}`], s, { [s]: s }], JSON.stringify(s));
     assert.equal(awa.kindFromTypeName(s), s.toLowerCase());
     assert.equal(JSON.parse(awa.canonicalJson(JSON.stringify(s))), s);
-    assert.equal(awa.partitionFor(s, 1, 'k').queue, s);
+    assert.equal(awa.partitionForKey(s, 1, 'k').queue, s);
   }
 });
 
@@ -322,16 +322,16 @@ test('string classes through the public API equal the Rust runner, value by valu
     const argsJson = JSON.stringify({ v: s, [s]: [s] });
     const unique = { by_queue: true };
     const job = (j) => ({ op: 'prepare', job: { unique, ...j } });
-    add(job({ kind: s }), () => preparedJson(awa.prepareInsert({ kind: s, unique: { byQueue: true } })));
-    add(job({ kind: 'q', queue: s }), () => preparedJson(awa.prepareInsert({ kind: 'q', queue: s, unique: { byQueue: true } })));
-    add(job({ kind: 't', tags: [s, `x${s}`, s] }), () => preparedJson(awa.prepareInsert({ kind: 't', tags: [s, `x${s}`, s], unique: { byQueue: true } })));
+    add(job({ kind: s }), () => preparedJson(awa.prepare({ kind: s, unique: { byQueue: true } })));
+    add(job({ kind: 'q', queue: s }), () => preparedJson(awa.prepare({ kind: 'q', queue: s, unique: { byQueue: true } })));
+    add(job({ kind: 't', tags: [s, `x${s}`, s] }), () => preparedJson(awa.prepare({ kind: 't', tags: [s, `x${s}`, s], unique: { byQueue: true } })));
     // args as a JS value (JSON.stringify) and as exact text
-    add(job({ kind: 'a', args_json: argsJson }), () => preparedJson(awa.prepareInsert({ kind: 'a', args: { v: s, [s]: [s] }, unique: { byQueue: true } })));
-    add(job({ kind: 'a', args_json: argsJson }), () => preparedJson(awa.prepareInsert({ kind: 'a', argsJson, unique: { byQueue: true } })));
-    add(job({ kind: 'm', metadata_json: argsJson }), () => preparedJson(awa.prepareInsert({ kind: 'm', metadata: { v: s, [s]: [s] }, unique: { byQueue: true } })));
-    add(job({ kind: 'o', ordering_key_hex: utf8Hex(s) }), () => preparedJson(awa.prepareInsert({ kind: 'o', orderingKey: s, unique: { byQueue: true } })));
+    add(job({ kind: 'a', args_json: argsJson }), () => preparedJson(awa.prepare({ kind: 'a', args: { v: s, [s]: [s] }, unique: { byQueue: true } })));
+    add(job({ kind: 'a', args_json: argsJson }), () => preparedJson(awa.prepare({ kind: 'a', argsJson, unique: { byQueue: true } })));
+    add(job({ kind: 'm', metadata_json: argsJson }), () => preparedJson(awa.prepare({ kind: 'm', metadata: { v: s, [s]: [s] }, unique: { byQueue: true } })));
+    add(job({ kind: 'o', ordering_key_hex: utf8Hex(s) }), () => preparedJson(awa.prepare({ kind: 'o', orderingKey: s, unique: { byQueue: true } })));
     add({ op: 'prepare_many', jobs: [{ kind: 'ok' }, { kind: s, queue: s, tags: [s] }] },
-      () => ({ jobs: awa.prepareInsertMany([{ kind: 'ok' }, { kind: s, queue: s, tags: [s] }]).map(preparedJson) }));
+      () => ({ jobs: awa.prepareMany([{ kind: 'ok' }, { kind: s, queue: s, tags: [s] }]).map(preparedJson) }));
     add({ op: 'unique_key', kind: s, queue: s, args_json: argsJson, period_bucket: '7' },
       () => ({ unique_key_hex: hex(awa.uniqueKey({ kind: s, queue: s, args: { v: s, [s]: [s] }, periodBucket: 7n })) }));
     add({ op: 'kind_from_type_name', name: `Send${s}Email` }, () => ({ kind: awa.kindFromTypeName(`Send${s}Email`) }));
@@ -339,7 +339,7 @@ test('string classes through the public API equal the Rust runner, value by valu
       () => ({ json: awa.canonicalJson(` { "b" : ${JSON.stringify(s)}, ${JSON.stringify(s)}: 1 } `) }));
     add({ op: 'ordering', key_hex: utf8Hex(s), shards: 16 },
       () => ({ hash64: awa.orderingKeyHash64(s).toString(), shard: awa.shardForOrderingKey(s, 16) }));
-    add({ op: 'partition', logical_queue: s, partitions: 8, key_hex: utf8Hex(s) }, () => awa.partitionFor(s, 8, s));
+    add({ op: 'partition', logical_queue: s, partitions: 8, key_hex: utf8Hex(s) }, () => awa.partitionForKey(s, 8, s));
   }
   const dir = mkdtempSync(join(tmpdir(), 'awa-enqueue-strings-'));
   try {
@@ -371,20 +371,20 @@ test('a trap is module_trap; the instance is replaced and later calls work', () 
   assert.equal(awa.kindFromTypeName('SendEmail'), 'send_email');
   assert.equal(testHooks.instances(), before + 2, 'the trapped instance was replaced by a fresh one');
   assert.equal(hex(awa.uniqueKey({ kind: 'send_email' })), 'bee8bfbcd9d48e51f79059a523039018');
-  throwsAwa(() => awa.prepareInsert({ kind: 'k', priority: 9 }), 'priority_out_of_range', 'priority');
-  assert.equal(awa.prepareInsertMany([{ kind: 'a' }, { kind: 'b' }]).length, 2);
+  throwsAwa(() => awa.prepare({ kind: 'k', priority: 9 }), 'priority_out_of_range', 'priority');
+  assert.equal(awa.prepareMany([{ kind: 'a' }, { kind: 'b' }]).length, 2);
 });
 
 test('the module keeps working over many calls (no trap, stable results)', () => {
   const job = { kind: 'k', args: { i: 0, s: 'x'.repeat(200) }, unique: true, orderingKey: 'o' };
-  const first = hex(awa.prepareInsert(job).uniqueKey);
+  const first = hex(awa.prepare(job).uniqueKey);
   for (let i = 0; i < 20000; i++) {
     job.args.i = i % 7;
-    awa.prepareInsert(job);
-    if (i % 1000 === 0) assert.throws(() => awa.prepareInsert({ kind: 'k', priority: 0 }));
+    awa.prepare(job);
+    if (i % 1000 === 0) assert.throws(() => awa.prepare({ kind: 'k', priority: 0 }));
   }
   job.args.i = 0;
-  assert.equal(hex(awa.prepareInsert(job).uniqueKey), first);
+  assert.equal(hex(awa.prepare(job).uniqueKey), first);
 });
 
 test('useModule: a precompiled module or bytes; anything unusable is module_load, never a crash', () => {
@@ -410,4 +410,18 @@ test('useModule: a precompiled module or bytes; anything unusable is module_load
     awa.useModule(bytes);
   }
   assert.equal(hex(awa.uniqueKey({ kind: 'send_email' })), key);
+});
+
+test('one vocabulary: the older names are aliases of prepare, prepareMany and partitionForKey', () => {
+  assert.equal(awa.prepareInsert, awa.prepare);
+  assert.equal(awa.prepareInsertMany, awa.prepareMany);
+  assert.equal(awa.partitionFor, awa.partitionForKey);
+});
+
+test('buildTryInsert: the core duplicate-safe SQL and the job binds', () => {
+  const job = { kind: 'try_build', args: { a: 1 }, unique: { byArgs: true } };
+  const q = awa.buildTryInsert(job);
+  assert.equal(q.text, awa.tryInsertSql());
+  assert.deepEqual(q.values, awa.prepare(job).binds);
+  assert.throws(() => awa.buildTryInsert({ kind: 'try_build', priority: 1e6 }), { code: 'priority_out_of_range' });
 });

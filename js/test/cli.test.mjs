@@ -25,7 +25,7 @@ function cli(args, { input = '', env = {} } = {}) {
 
 /** What explain must print for a job, computed in this process through the API. */
 function expected(job, { shards, partitions } = {}) {
-  const p = awa.prepareInsert(job);
+  const p = awa.prepare(job);
   const out = {
     kind: p.kind, queue: p.queue, argsJson: p.argsJson, state: p.state, priority: p.priority,
     maxAttempts: p.maxAttempts, runAt: p.runAt, metadataJson: p.metadataJson, tags: p.tags,
@@ -38,7 +38,7 @@ function expected(job, { shards, partitions } = {}) {
     out.orderingKeyHash64 = String(awa.orderingKeyHash64(job.orderingKey));
     out.shard = awa.shardForOrderingKey(job.orderingKey, shards);
   }
-  if (partitions !== undefined) out.partition = awa.partitionFor(p.queue, partitions, job.orderingKey);
+  if (partitions !== undefined) out.partition = awa.partitionForKey(p.queue, partitions, job.orderingKey);
   return out;
 }
 const DEFAULT_STATES = ['scheduled', 'available', 'running', 'completed', 'retryable'];
@@ -71,7 +71,7 @@ test('explain prints the API values for jobs from flags (plain, unique, hostile 
     const { sql, trySql, ...values } = r.lines[0];
     assert.deepEqual(values, expected(job, extra));
     assert.deepEqual(sql, awa.buildInsert(job));
-    if (job.unique) assert.deepEqual(trySql, { text: awa.tryInsertSql(), values: awa.prepareInsert(job).binds });
+    if (job.unique) assert.deepEqual(trySql, { text: awa.tryInsertSql(), values: awa.prepare(job).binds });
     else assert.equal(trySql, undefined);
   }
   // the hostile strings arrive intact
@@ -96,12 +96,12 @@ test('explain of JSON Lines on stdin is the batch of buildInsertMany', () => {
   assert.equal(trySql, undefined);
   assert.deepEqual(got[1], expected(jobs[1], { shards: 4 }));
   assert.equal(got[0].shard, null);
-  assert.deepEqual(got.map((j) => j.uniqueKey), awa.prepareInsertMany(jobs).map((p) => hex(p.uniqueKey)));
+  assert.deepEqual(got.map((j) => j.uniqueKey), awa.prepareMany(jobs).map((p) => hex(p.uniqueKey)));
   // --unique fills in lines without unique options of their own
   const u = cli(['explain', '--unique-by-queue'], { input }).lines[0];
   const withUnique = jobs.map((j) => (j.unique ? j : { ...j, unique: { byQueue: true } }));
   assert.deepEqual(u.sql, awa.buildInsertMany(withUnique));
-  assert.deepEqual(u.trySql.values, awa.prepareInsertMany(withUnique).map((p) => p.binds));
+  assert.deepEqual(u.trySql.values, awa.prepareMany(withUnique).map((p) => p.binds));
 });
 
 test('bad input exits 1 with the API error code and field; usage errors exit 2', () => {
@@ -209,7 +209,7 @@ test('enqueue: one job from flags (--database-url) and a 3-job JSON Lines batch 
     id: undefined, kind: HOSTILE_KIND, queue: 'cli_flags', state: 'scheduled', run_at: '2029-12-31T23:00:00.123456Z', unique_key: null,
   });
   const row = await jobRow(out.id);
-  const p = awa.prepareInsert({ kind: HOSTILE_KIND, argsJson: HOSTILE_ARGS });
+  const p = awa.prepare({ kind: HOSTILE_KIND, argsJson: HOSTILE_ARGS });
   assert.deepEqual([row.kind, row.queue, row.priority, row.max_attempts, row.tags, row.metadata, row.state_str],
     [HOSTILE_KIND, 'cli_flags', 3, 7, ['NULL', '\ufeff'], { src: 'cli' }, 'scheduled']);
   assert.equal(JSON.stringify(row.args), JSON.stringify(JSON.parse(p.argsJson)));
@@ -223,7 +223,7 @@ test('enqueue: one job from flags (--database-url) and a 3-job JSON Lines batch 
   const b = cli(['enqueue'], { input: jobs.map((j) => JSON.stringify(j)).join('\n'), env: { DATABASE_URL: db.url } });
   assert.equal(b.status, 0, b.stderr);
   assert.equal(b.lines.length, 3);
-  const prepared = awa.prepareInsertMany(jobs);
+  const prepared = awa.prepareMany(jobs);
   for (let i = 0; i < 3; i++) {
     const stored = await jobRow(b.lines[i].id);
     assert.equal(b.lines[i].unique_key, hex(prepared[i].uniqueKey));
@@ -247,7 +247,7 @@ test('enqueue --unique twice: the second is a duplicate with the existing id; JS
   const env = { DATABASE_URL: db.url };
   const first = cli(args, { env });
   assert.equal(first.status, 0, first.stderr);
-  const key = hex(awa.prepareInsert({ kind: 'cli_unique', argsJson: '{"invoice":"INV-1","amount":125.0}', unique: true }).uniqueKey);
+  const key = hex(awa.prepare({ kind: 'cli_unique', argsJson: '{"invoice":"INV-1","amount":125.0}', unique: true }).uniqueKey);
   assert.equal(first.lines[0].unique_key, key);
   const second = cli(args, { env });
   assert.equal(second.status, 0, second.stderr);

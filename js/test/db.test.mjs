@@ -12,7 +12,7 @@ import { join, dirname } from 'node:path';
 import pg from 'pg';
 import postgres from 'postgres';
 import {
-  enqueue, enqueueMany, tryEnqueue, checkSchema, isUniqueConflict, prepareInsert, uniqueKey,
+  enqueue, enqueueMany, tryEnqueue, checkSchema, isUniqueConflict, prepare, uniqueKey,
   periodBucket, AwaEnqueueError,
 } from '../index.js';
 
@@ -132,7 +132,7 @@ for (const mode of MODES) {
       kind: 'node_row', queue: 'node_rows', args: { b: [1, 2], a: 'x' }, priority: 3, maxAttempts: 7n,
       metadata: { src: 'node' }, tags: ['t1', 't"2', 'NULL', '\ufeff'], unique: { byQueue: true }, orderingKey: 'customer-42',
     };
-    const p = prepareInsert(job);
+    const p = prepare(job);
     for (const [driver, db] of [['pg', dbs[mode].pool], ['postgres.js', dbs[mode].sql]]) {
       const row = await enqueue(db, { ...job, kind: `node_row_${driver}` });
       assert.match(String(row.id), /^\d+$/);
@@ -144,7 +144,7 @@ for (const mode of MODES) {
       assert.equal(row.max_attempts, 7);
       assert.deepEqual(row.metadata, { src: 'node' });
       assert.deepEqual(row.tags, ['t1', 't"2', 'NULL', '\ufeff']);
-      assert.equal(hex(row.unique_key), hex(prepareInsert({ ...job, kind: `node_row_${driver}` }).uniqueKey));
+      assert.equal(hex(row.unique_key), hex(prepare({ ...job, kind: `node_row_${driver}` }).uniqueKey));
       assert.equal(row.unique_states, p.uniqueStates);
 
       const runAt = new Date(Date.now() + 3600_000);
@@ -187,7 +187,7 @@ for (const mode of MODES) {
       await client.query('ROLLBACK');
       assert.equal(await count(mode, 'node_rollback'), 0);
       const claims = await client.query('SELECT count(*)::int AS n FROM awa.job_unique_claims WHERE unique_key = $1',
-        [Buffer.from(prepareInsert({ kind: 'node_rollback', args: { n: 1 }, unique: true }).uniqueKey)]);
+        [Buffer.from(prepare({ kind: 'node_rollback', args: { n: 1 }, unique: true }).uniqueKey)]);
       assert.equal(claims.rows[0].n, 0);
       const again = await tryEnqueue(client, { kind: 'node_rollback', args: { n: 1 }, unique: true });
       assert.equal(again.inserted, true);
@@ -372,9 +372,9 @@ for (const mode of MODES) {
     assert.equal(py.inserted, true);
     const { rows } = await dbs[mode].pool.query('SELECT unique_key, unique_states::text AS s FROM awa.jobs WHERE id = $1', [py.id]);
     const mine = { kind: 'node_xdedup', queue, args: { list: [3, 1], n: 1, to: 'ä@b.c' }, unique: { byArgs: true } };
-    assert.equal(hex(rows[0].unique_key), hex(prepareInsert(mine).uniqueKey));
+    assert.equal(hex(rows[0].unique_key), hex(prepare(mine).uniqueKey));
     assert.equal(rows[0].s, '11111000');
-    assert.equal(prepareInsert(mine).uniqueStates, '11111000');
+    assert.equal(prepare(mine).uniqueStates, '11111000');
     const nodeDup = await tryEnqueue(dbs[mode].pool, mine);
     assert.equal(nodeDup.duplicate, true);
     assert.equal(String(nodeDup.existing.id), String(py.id));
@@ -431,7 +431,7 @@ for (const mode of MODES) {
       const job = { kind: 'node_rust_dedup', queue, argsJson: spelled, unique: v.node };
       const rust = await awaRust(url, spec(plain, v));
       assert.equal(rust.inserted, true, `${v.name}: ${JSON.stringify(rust)}`);
-      const p = prepareInsert(job);
+      const p = prepare(job);
       assert.equal(rust.unique_key, hex(p.uniqueKey), `${v.name}: Rust's key vs Node's`);
       const { rows } = await pool.query('SELECT unique_key, unique_states::text AS s FROM awa.jobs WHERE id = $1', [rust.id]);
       assert.equal(hex(rows[0].unique_key), hex(p.uniqueKey));

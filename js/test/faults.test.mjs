@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { join, dirname } from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
-import { enqueueMany, tryEnqueue, prepareInsert } from '../index.js';
+import { enqueueMany, tryEnqueue, prepare } from '../index.js';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -236,7 +236,7 @@ test('sanity: without a fault the same batch stores every job', async () => {
     const rows = await enqueueMany(pool, batchJobs('none'));
     assert.equal(rows.length, BATCH);
     assert.equal(await count('fault_batch', 'none'), BATCH);
-    assert.equal(prepareInsert(uniqueJob('none')).uniqueKey.length, 16);
+    assert.equal(prepare(uniqueJob('none')).uniqueKey.length, 16);
   } finally {
     await pool.end();
   }

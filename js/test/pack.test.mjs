@@ -27,9 +27,9 @@ test('npm pack tarball installs offline into an empty project and works there', 
     const env = { ...process.env, npm_config_cache: join(work, 'cache'), npm_config_registry: 'http://127.0.0.1:9/' };
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, env, stdio: 'pipe' });
     assert.deepEqual(readdirSync(join(app, 'node_modules')).sort(), ['.bin', '.package-lock.json', 'awa-enqueue']);
-    const esm = `import { uniqueKey, prepareInsert, CONTRACT_VERSION } from 'awa-enqueue';
+    const esm = `import { uniqueKey, prepare, CONTRACT_VERSION } from 'awa-enqueue';
       const k = Buffer.from(uniqueKey({ kind: 'send_email', argsJson: '{"to":"a@b.com"}' })).toString('hex');
-      console.log(JSON.stringify({ k, v: CONTRACT_VERSION, s: prepareInsert({ kind: 'k', runAt: new Date(0) }).state }));`;
+      console.log(JSON.stringify({ k, v: CONTRACT_VERSION, s: prepare({ kind: 'k', runAt: new Date(0) }).state }));`;
     writeFileSync(join(app, 'check.mjs'), esm);
     const out = JSON.parse(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }));
     assert.deepEqual(out, { k: 'ef8febabb370bd83c515cf9f8e9c3600', v: '0.6.9', s: 'scheduled' });
@@ -50,4 +50,12 @@ test('npm pack tarball installs offline into an empty project and works there', 
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('npm publish --dry-run: npm corrects nothing in package.json (a ./-prefixed bin would be dropped)', () => {
+  const r = spawnSync('npm', ['publish', '--dry-run'], { cwd: pkgDir, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /auto-corrected|invalid and removed|was normalized/, r.stderr);
+  const size = r.stderr.match(/package size: .*|unpacked size: .*/g) ?? [];
+  console.log(`# ${size.join(', ')}`);
 });

@@ -9,7 +9,7 @@ import { join, dirname } from 'node:path';
 import * as api from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import pg from 'pg';
-import { AwaEnqueueError, enqueue, prepareInsert, useTraceContext } from '../index.js';
+import { AwaEnqueueError, enqueue, prepare, useTraceContext } from '../index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const provider = new NodeTracerProvider();
@@ -28,7 +28,7 @@ const inSpan = (fn) => tracer.startActiveSpan('enqueue', async (span) => {
     span.end();
   }
 });
-const metadata = (job) => JSON.parse(prepareInsert(job).metadataJson);
+const metadata = (job) => JSON.parse(prepare(job).metadataJson);
 
 test('off by default: an active span writes nothing', async () => {
   await inSpan(async () => assert.deepEqual(metadata({ kind: 'k' }), {}));
@@ -44,7 +44,7 @@ test('opted in: the active span is written; outside a span nothing; the caller w
       const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
       assert.equal(metadata({ kind: 'k', traceparent: own })['awa:traceparent'], own);
       assert.equal(metadata({ kind: 'k', metadata: { 'awa:traceparent': 'mine' } })['awa:traceparent'], 'mine');
-      assert.throws(() => prepareInsert({ kind: 'k', traceparent: '00-xyz' }), (e) =>
+      assert.throws(() => prepare({ kind: 'k', traceparent: '00-xyz' }), (e) =>
         e instanceof AwaEnqueueError && e.code === 'invalid_traceparent' && e.field === 'traceparent');
       // across an await the context is still the span's
       await new Promise((r) => setTimeout(r, 5));

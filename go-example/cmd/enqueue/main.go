@@ -51,7 +51,7 @@ func run(kind, queue, args string, unique bool, orderingKey, tags string, n int)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "awa schema version %d (tested: %v), contract %s\n", status.SchemaVersion, status.Tested, b.Contract().AwaVersion)
+	fmt.Fprintf(os.Stderr, "awa schema version %d (tested: %v), contract %s\n", status.SchemaVersion, status.Tested, b.ContractInfo().AwaVersion)
 
 	job := awaenqueue.Job{Kind: kind, Args: json.RawMessage(args)}
 	if queue != "" {

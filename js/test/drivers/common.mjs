@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { prepareInsert, prepareInsertMany, tryEnqueue } from 'awa-enqueue';
+import { prepare, prepareMany, tryEnqueue } from 'awa-enqueue';
 
 export const MODES = {
   canonical: process.env.AWA_DRIVERS_CANONICAL_URL,
@@ -35,7 +35,7 @@ export function suite(name, client) {
     }
   });
 
-  /** The stored awa.jobs row equals what prepareInsert produced. */
+  /** The stored awa.jobs row equals what prepare produced. */
   async function assertStored(mode, id, p) {
     const { rows } = await state[mode].check.query(
       `SELECT kind, queue, args::text AS args, state::text AS state, priority, max_attempts, run_at,
@@ -74,7 +74,7 @@ export function suite(name, client) {
       assert.equal(row.kind, job.kind);
       assert.equal(row.state_str, 'available');
       assert.deepEqual(row.tags, HOSTILE_TAGS);
-      await assertStored(mode, row.id, prepareInsert(job));
+      await assertStored(mode, row.id, prepare(job));
     });
 
     test(`${name} ${mode}: a batch (insertManySql + insertManyBinds), rows in input order`, async () => {
@@ -85,7 +85,7 @@ export function suite(name, client) {
       ];
       const rows = await client.enqueueMany(state[mode].handle.db, jobs);
       assert.deepEqual(rows.map((r) => r.state_str), ['available', 'scheduled', 'available']);
-      const prepared = prepareInsertMany(jobs);
+      const prepared = prepareMany(jobs);
       for (let i = 0; i < jobs.length; i++) await assertStored(mode, rows[i].id, prepared[i]);
     });
 
@@ -105,7 +105,7 @@ export function suite(name, client) {
       assert.equal(out.dup.existing.state_str, 'available');
       assert.equal(out.dup.existing.inserted, undefined);
       assert.deepEqual([out.fresh.inserted, out.fresh.duplicate, out.fresh.existing], [true, false, null]);
-      await assertStored(mode, out.fresh.row.id, prepareInsert({ ...job, args: { order: 18 } }));
+      await assertStored(mode, out.fresh.row.id, prepare({ ...job, args: { order: 18 } }));
       assert.equal(out.plain.inserted, true);
       assert.deepEqual([await count(mode, k('try')), await count(mode, k('try_plain')), await count(mode, k('try_after'))], [2, 1, 1]);
     });

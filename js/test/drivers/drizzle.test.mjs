@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertSql, insertManySql, tryInsertSql, existingJobSql, prepareInsert } from 'awa-enqueue';
+import { insertSql, insertManySql, tryInsertSql, existingJobSql, prepare } from 'awa-enqueue';
 import { suite } from './common.mjs';
 import { awaSql, enqueueDrizzle, enqueueManyDrizzle, tryEnqueueDrizzle } from './recipes/drizzle.mjs';
 
@@ -24,7 +24,7 @@ test('drizzle: awaSql keeps the core text and binds; the core SQL has $ only in 
   for (const text of [insertSql(), tryInsertSql(), existingJobSql(), insertManySql()]) {
     assert.equal(text.match(/\$/g).length, text.match(/\$\d+/g).length);
   }
-  const p = prepareInsert({ kind: 'k', tags: ['a,b', '{', '"', 'NULL'], unique: true });
+  const p = prepare({ kind: 'k', tags: ['a,b', '{', '"', 'NULL'], unique: true });
   const q = dialect.sqlToQuery(awaSql(insertSql(), p.binds));
   assert.equal(q.sql, insertSql());
   assert.deepEqual(q.params, p.binds);

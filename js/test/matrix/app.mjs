@@ -1,7 +1,7 @@
 // The app every runtime and bundler of the matrix runs: a duplicate-safe enqueue twice and a
 // batch, against the Awa database of DATABASE_URL, printing one JSON line.
 import pg from 'pg';
-import { CONTRACT_VERSION, enqueueMany, prepareInsert, tryEnqueue } from 'awa-enqueue';
+import { CONTRACT_VERSION, enqueueMany, prepare, tryEnqueue } from 'awa-enqueue';
 
 export async function main(target, url) {
   const client = new pg.Client({ connectionString: url });
@@ -11,7 +11,7 @@ export async function main(target, url) {
     const first = await tryEnqueue(client, job);
     const again = await tryEnqueue(client, job);
     const batch = await enqueueMany(client, [1, 2, 3].map((n) => ({ kind: 'matrix_batch', queue: 'matrix', args: { target, n } })));
-    const key = Array.from(prepareInsert(job).uniqueKey, (b) => b.toString(16).padStart(2, '0')).join('');
+    const key = Array.from(prepare(job).uniqueKey, (b) => b.toString(16).padStart(2, '0')).join('');
     return {
       target,
       contract: CONTRACT_VERSION,

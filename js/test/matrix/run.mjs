@@ -90,9 +90,9 @@ function typecheck(type, module) {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: {
     module, moduleResolution: module, target: 'es2022', lib: ['es2022'], types: [], strict: true, noEmit: true,
     skipLibCheck: false } }));
-  writeFileSync(join(dir, 'app.ts'), `import { AwaEnqueueError, prepareInsert, useModule, type Job } from 'awa-enqueue';
+  writeFileSync(join(dir, 'app.ts'), `import { AwaEnqueueError, prepare, useModule, type Job } from 'awa-enqueue';
 const job: Job = { kind: 'send_email', args: { to: 'a@b.c' }, unique: { byArgs: true }, maxAttempts: 3 };
-const kind: string = prepareInsert(job).kind;
+const kind: string = prepare(job).kind;
 const e: AwaEnqueueError | null = null;
 useModule(new Uint8Array(0));
 export { kind, e };\n`);
@@ -150,7 +150,7 @@ await db.connect();
 // Expected values from the installed package under plain Node.
 const plain = await import(pathToFileURL(join(app, 'node_modules', 'awa-enqueue', 'index.js')).href);
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-const keyFor = (target) => hex(plain.prepareInsert({ kind: '\ufeffmatrix', queue: 'matrix', args: { target }, unique: { byArgs: true } }).uniqueKey);
+const keyFor = (target) => hex(plain.prepare({ kind: '\ufeffmatrix', queue: 'matrix', args: { target }, unique: { byArgs: true } }).uniqueKey);
 const results = [];
 const enqueued = []; // job ids every target enqueued: a real Awa worker must complete them all
 let failed = 0;

@@ -1,7 +1,7 @@
 // Cloudflare Workers (workerd, via wrangler dev --local): the runtime cannot compile wasm from
 // bytes, so the app passes the module wrangler imports for it.
 import coreModule from 'awa-enqueue/core.wasm';
-import { prepareInsert, useModule } from 'awa-enqueue';
+import { prepare, useModule } from 'awa-enqueue';
 import { main } from './app.mjs';
 
 export default {
@@ -9,7 +9,7 @@ export default {
     const path = new URL(request.url).pathname;
     if (path === '/without-module') {
       try {
-        prepareInsert({ kind: 'k' });
+        prepare({ kind: 'k' });
         return Response.json({ loaded: true });
       } catch (e) {
         return Response.json({ name: e.name, code: e.code, message: e.message });

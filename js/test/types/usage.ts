@@ -1,7 +1,7 @@
 // Typed use of the public API (checked by check.mjs; never run).
 import {
   AwaEnqueueError, CONTRACT_VERSION, buildInsert, buildInsertMany, checkSchema, enqueue, enqueueMany,
-  isUniqueConflict, partitionFor, prepareInsert, tryEnqueue, tryEnqueueWith, uniqueKey, uniqueStatesBits,
+  isUniqueConflict, partitionForKey, prepare, tryEnqueue, tryEnqueueWith, uniqueKey, uniqueStatesBits,
   useModule, type Db, type Job, type JobRow, type TryEnqueueResult,
 } from '../../index.js';
 
@@ -10,7 +10,7 @@ const job: Job = {
   kind: 'send_email', queue: 'email', args: { to: 'a@b.c' }, priority: 1, maxAttempts: 3, tags: ['t'],
   runAt: new Date(0), unique: { byArgs: true, byPeriod: 3600, states: ['available', 'running'] }, orderingKey: 'k',
 };
-const p = prepareInsert(job);
+const p = prepare(job);
 const binds: (string | null)[] = p.binds;
 const key: Uint8Array | null = p.uniqueKey;
 const q: { text: string; values: unknown[] } = buildInsert(job);
@@ -18,7 +18,7 @@ const many = buildInsertMany([job, { kind: 'other' }]);
 const version: string = CONTRACT_VERSION;
 const bits: string = uniqueStatesBits(['available']);
 const k16: Uint8Array = uniqueKey({ kind: 'x', argsJson: '{}' });
-const part = partitionFor('orders', 8, 'customer-1');
+const part = partitionForKey('orders', 8, 'customer-1');
 
 async function flow(db: Db): Promise<void> {
   await checkSchema(db);
