@@ -2,7 +2,8 @@
 # All JVM host tests: `mvn verify` of jvm-example (golden vectors, bad inputs, edge cases,
 # concurrency, the ABI handshake, PostgreSQL, real Awa Python workers, Awa's Python and Rust
 # producers), then the conformance script vs testdata/ (and the JVM edge
-# cases), compared by host-tests' compare-results, then scripts/test-jvm-install.sh.
+# cases), compared by host-tests' compare-results, then scripts/test-jvm-install.sh, the
+# framework examples, and the library's tests again on the newest JDK under /usr/lib/jvm.
 # Usage: scripts/test-jvm.sh        (starts its own database when DATABASE_URL is unset)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -51,4 +52,26 @@ done
 "$root/scripts/test-jvm-install.sh"
 # Spring (JdbcTemplate in @Transactional), jOOQ and Kotlin examples, both storage modes
 "$root/scripts/test-jvm-integrations.sh"
+
+# The newest JDK on the machine (the baseline is 17): the library's tests and the conformance
+# runner again, on the classes built above.
+newest=""; newest_major=17
+for release in /usr/lib/jvm/*/release; do
+  major="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")"
+  if [ -n "$major" ] && [ "$major" -gt "$newest_major" ]; then newest="$(dirname "$release")"; newest_major=$major; fi
+done
+if [ -n "$newest" ]; then
+  echo "test-jvm: again on JDK $newest_major ($newest)"
+  excludes="$(mktemp)"; echo '**/FaultsTest.java' >"$excludes"   # the server faults ran above, on 17
+  (cd "$root/jvm-example" && JAVA_HOME="$newest" mvn -B -ntp -q -pl awa-enqueue -Dsurefire.excludesFile="$excludes" \
+    surefire:test@default-test surefire:test@no-otel) >"$log" 2>&1 || { tail -80 "$log" >&2; exit 1; }
+  rm -f "$excludes" "$root"/jvm-example/awa-enqueue/target/surefire-reports/TEST-dev.awa.enqueue.FaultsTest.xml
+  grep -hE 'tests=' "$root"/jvm-example/awa-enqueue/target/surefire-reports/TEST-*.xml | sed -n 's/.*name="\([^"]*\)".*tests="\([0-9]*\)" errors="\([0-9]*\)" skipped="\([0-9]*\)" failures="\([0-9]*\)".*/  \1: \2 tests, \3 errors, \5 failures, \4 skipped/p'
+  for pair in "testdata/vectors.jsonl testdata/expected.jsonl" "testdata/bad-inputs.jsonl testdata/bad-inputs.expected.jsonl"; do
+    set -- $pair
+    PATH="$newest/bin:$PATH" ./conformance <"$root/$1" >"$out"
+    "$AWA_COMPARE_RESULTS" "$root/$2" "$out"
+  done
+  rm -f "$log"
+fi
 echo "test-jvm: ok"

@@ -218,6 +218,16 @@ public final class AwaEnqueue implements AutoCloseable {
     // ---- contract and derivations ------------------------------------------------------------
 
     /** The contract the module speaks (checked at construction: ABI version 2). */
+    public Contract contractInfo() {
+        return contract;
+    }
+
+    /**
+     * {@link #contractInfo}.
+     *
+     * @deprecated use {@link #contractInfo}, the name every awa-enqueue host uses
+     */
+    @Deprecated
     public Contract contract() {
         return contract;
     }
@@ -338,14 +348,24 @@ public final class AwaEnqueue implements AutoCloseable {
         return kindFromTypeName(type.getSimpleName());
     }
 
-    /** One-row query reporting the database's Awa schema; see {@link #checkSchema(Integer, String)}. */
+    /** One-row query reporting the database's Awa schema; see {@link #checkSchemaRow}. */
     public String schemaCheckSql() {
         return schemaCheckSql;
     }
 
     /** Interprets the row of {@link #schemaCheckSql()}; throws schema_* / function_* errors. */
-    public SchemaStatus checkSchema(Integer schemaVersion, String functionArguments) {
+    public SchemaStatus checkSchemaRow(Integer schemaVersion, String functionArguments) {
         return with(i -> i.checkSchema(schemaVersion, functionArguments));
+    }
+
+    /**
+     * {@link #checkSchemaRow}.
+     *
+     * @deprecated use {@link #checkSchemaRow}, the name every awa-enqueue host uses
+     */
+    @Deprecated
+    public SchemaStatus checkSchema(Integer schemaVersion, String functionArguments) {
+        return checkSchemaRow(schemaVersion, functionArguments);
     }
 
     // ---- JDBC helpers ------------------------------------------------------------------------
@@ -356,7 +376,7 @@ public final class AwaEnqueue implements AutoCloseable {
             if (!rs.next()) throw new SQLException("schema check query returned no row");
             int v = rs.getInt(1);
             Integer version = rs.wasNull() ? null : v;
-            return checkSchema(version, rs.getString(2));
+            return checkSchemaRow(version, rs.getString(2));
         }
     }
 

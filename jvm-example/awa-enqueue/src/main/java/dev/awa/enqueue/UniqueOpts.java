@@ -142,6 +142,14 @@ public final class UniqueOpts {
             return stateNames(List.of(names));
         }
 
+        /** The states in which a duplicate is rejected (the core checks the set); null = Awa's default. */
+        public Builder states(JobState... states) {
+            if (states == null) return stateNames((Collection<String>) null);
+            java.util.ArrayList<String> names = new java.util.ArrayList<>(states.length);
+            for (JobState s : states) names.add(s.wireName());
+            return stateNames(names);
+        }
+
         public UniqueOpts build() {
             return new UniqueOpts(this);
         }

@@ -25,7 +25,7 @@ class AbiTest {
     void theCommittedModuleMatchesTheLayout() {
         CoreInstance.verify(CoreModule.load());
         try (AwaEnqueue awa = AwaEnqueue.create()) {
-            assertEquals(CoreInstance.ABI_VERSION, awa.contract().abiVersion());
+            assertEquals(CoreInstance.ABI_VERSION, awa.contractInfo().abiVersion());
         }
     }
 

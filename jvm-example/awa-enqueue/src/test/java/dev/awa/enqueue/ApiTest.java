@@ -37,7 +37,7 @@ class ApiTest {
 
     @Test
     void handshake() {
-        Contract c = awa.contract();
+        Contract c = awa.contractInfo();
         assertEquals("0.6.9", c.awaVersion());
         assertEquals(2, c.abiVersion());
         assertEquals(40, c.minSchemaVersion());
@@ -85,6 +85,13 @@ class ApiTest {
         Prepared names = awa.prepare(Job.builder("k").unique(UniqueOpts.builder().stateNames("running", "waiting_external")
                 .build()).build());
         assertEquals(awa.uniqueStatesBits(awa.uniqueStatesMask(List.of("running", "waiting_external"))), names.uniqueStates());
+        Prepared typed = awa.prepare(Job.builder("k").unique(UniqueOpts.builder()
+                .states(JobState.RUNNING, JobState.WAITING_EXTERNAL).build()).build());
+        assertEquals(names.uniqueStates(), typed.uniqueStates());
+        for (JobState s : JobState.values()) {
+            assertEquals(awa.uniqueStatesBits(1 << s.ordinal()), awa.prepare(Job.builder("k")
+                    .unique(UniqueOpts.builder().states(s).build()).build()).uniqueStates(), s.wireName());
+        }
         AwaEnqueueException e = assertThrows(AwaEnqueueException.class, () -> awa.prepare(Job.builder("k")
                 .unique(UniqueOpts.builder().states(3).stateNames("running").build()).build()));
         assertEquals("conflicting_states", e.code());
@@ -136,9 +143,9 @@ class ApiTest {
         assertError("empty_batch", "jobs", "jobs", () -> awa.buildInsertMany(List.of()));
         assertError("empty_batch", "jobs", "jobs", () -> awa.prepareMany(List.of()));
         assertError("unknown_state", "unique.states", "unique.states", () -> awa.uniqueStatesMask(List.of("done")));
-        assertError("schema_missing", "schemaVersion", "schema_version", () -> awa.checkSchema(null, null));
+        assertError("schema_missing", "schemaVersion", "schema_version", () -> awa.checkSchemaRow(null, null));
         assertError("invalid_period", "periodSeconds", "period_seconds", () -> awa.periodBucket(1, 0));
-        assertError("function_signature_mismatch", "insert_job_compat", "insert_job_compat", () -> awa.checkSchema(43, "x"));
+        assertError("function_signature_mismatch", "insert_job_compat", "insert_job_compat", () -> awa.checkSchemaRow(43, "x"));
         assertError("null_byte", "tags[1]", "tags[1]", () -> awa.prepare(Job.builder("k").tags("a", "b\0").build()));
     }
 
@@ -191,7 +198,7 @@ class ApiTest {
                 () -> awa.uniqueStatesMask(List.of("scheduled", lone)));
         assertError("invalid_argument", "queue", "queue", () -> awa.partitionForKey(lone, 4, new byte[0]));
         assertError("invalid_argument", "name", "name", () -> awa.kindFromTypeName(lone));
-        assertError("invalid_argument", "functionArguments", "function_arguments", () -> awa.checkSchema(43, lone));
+        assertError("invalid_argument", "functionArguments", "function_arguments", () -> awa.checkSchemaRow(43, lone));
         // a JSON escape of a lone surrogate is text the core refuses itself; a pair is fine
         assertError("invalid_json", "args", "args", () -> awa.prepare(Job.of("k", "\"\\ud800\"")));
         assertEquals("\"\ud83c\udf89\"", awa.prepare(Job.of("k\ud83c\udf89", "\"\ud83c\udf89\"")).argsJson());
@@ -298,7 +305,7 @@ class ApiTest {
         assertEquals("html_to_pdf", awa.kindFromTypeName("HTMLToPDF"));
         assertEquals("send_confirmation_email", awa.kindOf(SendConfirmationEmail.class));
         assertEquals("{\"a\":2,\"b\":1}", awa.canonicalJson(" { \"b\":1, \"a\":2 } "));
-        assertError("schema_too_old", "schemaVersion", "schema_version", () -> awa.checkSchema(39, "x"));
+        assertError("schema_too_old", "schemaVersion", "schema_version", () -> awa.checkSchemaRow(39, "x"));
     }
 
     record SendConfirmationEmail(String to) {}

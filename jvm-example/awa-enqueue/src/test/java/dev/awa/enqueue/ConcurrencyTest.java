@@ -1,6 +1,7 @@
 package dev.awa.enqueue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -39,15 +40,32 @@ class ConcurrencyTest {
         }
     }
 
+    /** 1,000,000 calls over single jobs, batches and error paths: linear memory stays the same. */
     @Test
     void memoryStaysBounded() {
         try (AwaEnqueue awa = AwaEnqueue.builder().maxIdleInstances(1).build()) {
             Job job = Job.builder("mem_job").argsJson("{\"payload\":\"" + "x".repeat(2000) + "\",\"n\":[1,2,3]}")
                     .tags("a", "b").unique(UniqueOpts.byArgs()).orderingKey("k").build();
-            for (int i = 0; i < 2_000; i++) awa.prepare(job);
+            List<Job> invalid = List.of(job, Job.of("mem_job", "{")); // invalid JSON
+            for (int i = 0; i < 20_000; i++) call(awa, job, invalid, i);
             int warm = awa.maxIdlePages();
-            for (int i = 0; i < 20_000; i++) awa.prepare(job);
-            assertEquals(warm, awa.maxIdlePages(), "linear memory grew over 20k calls");
+            int calls = 1_000_000;
+            for (int i = 0; i < calls; i++) call(awa, job, invalid, i);
+            System.out.printf("%d calls: linear memory %d -> %d pages%n", calls, warm, awa.maxIdlePages());
+            assertTrue(warm > 0);
+            assertEquals(warm, awa.maxIdlePages(), "linear memory grew over " + calls + " calls");
+        }
+    }
+
+    private static void call(AwaEnqueue awa, Job job, List<Job> invalid, int i) {
+        if (i % 100 == 0) {
+            awa.insertManyBinds(List.of(job));
+        } else if (i % 50 == 0) {
+            assertEquals("invalid_json", assertThrows(AwaEnqueueException.class, () -> awa.prepareMany(invalid)).code());
+        } else if (i % 10 == 0) {
+            awa.prepare(job);
+        } else {
+            awa.kindFromTypeName("HTMLToPDF");
         }
     }
 }

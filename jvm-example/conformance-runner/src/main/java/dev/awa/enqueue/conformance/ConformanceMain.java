@@ -142,9 +142,15 @@ public final class ConformanceMain {
     }
 
     private static String errorLine(Object id, String code, String field, String message) {
+        return errorLine(id, code, field, null, message);
+    }
+
+    /** A result line with an error; {@code sqlstate} (db_error only) is left out when null. */
+    private static String errorLine(Object id, String code, String field, String sqlstate, String message) {
         Map<String, Object> err = new LinkedHashMap<>();
         err.put("code", code);
         err.put("field", field);
+        if (sqlstate != null) err.put("sqlstate", sqlstate);
         err.put("message", message);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
@@ -216,15 +222,7 @@ public final class ConformanceMain {
     }
 
     private static String dbErrorLine(Object id, SQLException e) {
-        Map<String, Object> err = new LinkedHashMap<>();
-        err.put("code", "db_error");
-        err.put("field", "");
-        err.put("sqlstate", e.getSQLState() == null ? "" : e.getSQLState());
-        err.put("message", e.getMessage());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", id);
-        m.put("error", err);
-        return Json.write(m);
+        return errorLine(id, "db_error", "", e.getSQLState() == null ? "" : e.getSQLState(), e.getMessage());
     }
 
     private void rollback() {

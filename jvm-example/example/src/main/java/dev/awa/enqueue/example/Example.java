@@ -28,7 +28,7 @@ public final class Example {
         try (AwaEnqueue awa = AwaEnqueue.create(); Connection conn = PostgresUrl.connect(url)) {
             SchemaStatus schema = awa.checkSchema(conn);
             System.out.printf("awa schema version %d (tested: %s), module contract %s%n",
-                    schema.schemaVersion(), schema.tested(), awa.contract());
+                    schema.schemaVersion(), schema.tested(), awa.contractInfo());
 
             conn.setAutoCommit(false);
             JobRow plain = awa.enqueue(conn, Job.builder("send_email")
