@@ -112,7 +112,7 @@ func run(ctx context.Context, url, kind, args string) error {
 		return err
 	}
 
-	out := outcome{Duplicate: res.Duplicate, Awa: b.Contract().AwaVersion, Schema: status.SchemaVersion}
+	out := outcome{Duplicate: res.Duplicate, Awa: b.ContractInfo().AwaVersion, Schema: status.SchemaVersion}
 	switch {
 	case res.Row != nil:
 		out.Inserted, out.ID, out.State = true, res.Row.ID, res.Row.State

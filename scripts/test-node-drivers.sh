@@ -3,7 +3,7 @@
 # @neondatabase/serverless through a local WebSocket relay) with the pinned clients of
 # js/test/drivers/package.json, against fresh Awa databases in both storage modes: one job, a
 # batch, duplicate-safe enqueues inside the client's transaction (visible and concurrent
-# duplicates), stored rows checked against prepareInsert; and the docs show the tested code.
+# duplicates), stored rows checked against prepare; and the docs show the tested code.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ -n "${DATABASE_URL:-}" ] || exec "$root/scripts/with-db.sh" "$0" "$@"
