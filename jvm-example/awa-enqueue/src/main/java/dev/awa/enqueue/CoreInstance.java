@@ -2,6 +2,7 @@ package dev.awa.enqueue;
 
 import static dev.awa.enqueue.Layout.*;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
@@ -62,7 +63,7 @@ final class CoreInstance {
 
     /** A new instance of {@code module} (already {@link #verify verified}); {@code machine} null = interpreter. */
     CoreInstance(WasmModule module, Function<Instance, Machine> machine) {
-        Instance.Builder b = Instance.builder(module);
+        Instance.Builder b = Instance.builder(module).withMemoryFactory(ByteArrayMemory::new);
         if (machine != null) b.withMachineFactory(machine);
         instance = b.build();
         mem = instance.memory();
