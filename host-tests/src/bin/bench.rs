@@ -1,12 +1,15 @@
 //! Benchmark arms (not a test) for scripts/bench.sh, one measurement per run on the job mix of
 //! bench/jobs.jsonl, printing `RESULT host=<h> metric=<m> value=<v> unit=<u>` lines:
-//!   bench --host awa-model|rust --metric enqueue-many|enqueue-many-parallel|single|copy
+//!   bench --host awa-model|awa-model-quiet|rust --metric enqueue-many|enqueue-many-parallel|single|copy
 //!         [--rows 1000] [--batches 5] [--parallel 3] [--calls 2000]     (needs DATABASE_URL)
 //!   bench --metric prepare     derivation only: awa-model's own preparation, the native core and
 //!                              the core module in wasmtime, interleaved, ratios printed
 //! awa-model is the reference: `insert_many` for batches, `insert_with` for single jobs, and
 //! `QueueStorage::enqueue_params_copy` for the COPY ceiling (queue storage only). `rust` is this
-//! project's SQL through sqlx with the core module in wasmtime.
+//! project's SQL through sqlx with the core module in wasmtime. `awa-model-quiet` is awa-model
+//! on connections with `client_min_messages = warning`: the most that silencing notices can give
+//! Awa's own statement (a ceiling for the batch statement's quieting), one connection or split
+//! into parts as the core splits them.
 
 use awa_enqueue::{BatchSplit, Job, Placeholders};
 use host_tests::cases::{parse_case, Case};
@@ -142,11 +145,23 @@ async fn main() -> anyhow::Result<()> {
     let url = database_url().ok_or_else(|| anyhow::anyhow!("DATABASE_URL must point at an Awa database"))?;
     let jobs = job_mix();
     let batch: Vec<Job> = (0..rows).map(|i| jobs[i % jobs.len()].clone()).collect();
-    let pool = PgPoolOptions::new().max_connections(parallel as u32 + 1).connect(&url).await?;
+    let quiet = host == "awa-model-quiet";
+    let pool = PgPoolOptions::new()
+        .max_connections(parallel as u32 + 1)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if quiet {
+                    sqlx::Executor::execute(conn, "SET client_min_messages = warning").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
     let mut wasm = WasmCore::load()?;
     let timed = |start: Instant, n: usize| n as f64 / start.elapsed().as_secs_f64();
     match (host.as_str(), metric.as_str()) {
-        ("awa-model", "enqueue-many") => {
+        ("awa-model" | "awa-model-quiet", "enqueue-many") => {
             let params: Vec<awa_model::InsertParams> = batch.iter().map(awa_params).collect();
             awa_model::insert_many(&pool, &params).await?; // warm-up
             let start = Instant::now();
@@ -193,6 +208,40 @@ async fn main() -> anyhow::Result<()> {
             for _ in 0..batches {
                 n += run(wasm.insert_many_parts(&batch, parallel as u32, split).map_err(|e| anyhow::anyhow!("{e}"))?)
                     .await?;
+            }
+            result(&host, &metric, timed(start, n), "jobs/s");
+        }
+        ("awa-model-quiet", "enqueue-many-parallel") => {
+            let engine: String = sqlx::query_scalar(&wasm.storage_engine_sql()).fetch_one(&pool).await?;
+            let split = if engine == "queue_storage" { BatchSplit::ByQueue } else { BatchSplit::Contiguous };
+            let parts: Vec<Vec<awa_model::InsertParams>> = wasm
+                .insert_many_parts(&batch, parallel as u32, split)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .iter()
+                .map(|p| p.jobs.iter().map(|&i| awa_params(&batch[i as usize])).collect())
+                .collect();
+            let run = || {
+                let tasks: Vec<_> = parts
+                    .iter()
+                    .cloned()
+                    .map(|params| {
+                        let pool = pool.clone();
+                        tokio::spawn(async move { awa_model::insert_many(&pool, &params).await.map(|r| r.len()) })
+                    })
+                    .collect();
+                async move {
+                    let mut n = 0;
+                    for t in tasks {
+                        n += t.await??;
+                    }
+                    anyhow::Ok(n)
+                }
+            };
+            run().await?;
+            let start = Instant::now();
+            let mut n = 0;
+            for _ in 0..batches {
+                n += run().await?;
             }
             result(&host, &metric, timed(start, n), "jobs/s");
         }

@@ -22,6 +22,7 @@ final class Protocol {
     static void main(String[] args) throws Exception {
         String metric = null;
         int rows = 1000, batches = 5, parallel = 3, calls = 2000, warmup = 1;
+        double warmupSeconds = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--metric" -> metric = args[++i];
@@ -30,6 +31,8 @@ final class Protocol {
                 case "--parallel" -> parallel = Integer.parseInt(args[++i]);
                 case "--calls" -> calls = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]); // statements (x100 single calls) before timing
+                // before those: derivation only (no database), so the JIT has compiled the core as in a running service
+                case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -48,6 +51,8 @@ final class Protocol {
         List<Job> batch = new ArrayList<>(rows);
         for (int i = 0; i < rows; i++) batch.add(mix.get(i % mix.size()));
         try (AwaEnqueue awa = AwaEnqueue.create()) {
+            long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            while (System.nanoTime() < until) awa.insertManyBinds(batch);
             switch (String.valueOf(metric)) {
                 case "enqueue-many" -> {
                     try (Connection conn = PostgresUrl.connect(url)) {
